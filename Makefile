@@ -1,0 +1,67 @@
+# Zalo An ninh — the index of commands. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.10 2>/dev/null || echo python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+RASA   := $(BIN)/rasa
+MODEL  := models/zalo-an-ninh.tar.gz
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONPATH := $(CURDIR)
+
+TRAINING_INPUTS := config.yml domain.yml $(shell find data content/lexicon content/places.yml components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
+
+.PHONY: help install lock run shell train validate test test-unit test-conversations test-nlu bench lexicon clean
+
+help:
+	@echo "make run       install everything, train if needed, start the assistant on http://localhost:5005"
+	@echo "make shell     chat with the assistant in this terminal"
+	@echo "make test      run the whole test suite (what CI runs)"
+	@echo "make validate  check the catalogue and training data (file, entry and field of each problem)"
+	@echo "make train     train the model (only if data, config or domain changed)"
+	@echo "make bench     print accuracy, speed and memory figures"
+	@echo "make lexicon   add compound words found in the training data to content/lexicon/compounds.txt"
+
+$(BIN)/.installed: requirements.txt requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c requirements.lock
+	@touch $@
+
+install: $(BIN)/.installed
+
+lock: ## regenerate requirements.lock from requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^pkg_resources' > requirements.lock
+
+$(MODEL): $(BIN)/.installed $(TRAINING_INPUTS)
+	@mkdir -p models
+	$(RASA) train --fixed-model-name zalo-an-ninh --out models --quiet
+
+train: $(MODEL)
+
+validate: install
+	$(BIN)/python -m anninh.validate
+	$(RASA) data validate --fail-on-warnings --quiet
+
+run: train
+	@mkdir -p var
+	bash scripts/run.sh
+
+shell: train
+	@mkdir -p var
+	bash scripts/run.sh shell
+
+lexicon: install
+	$(BIN)/python scripts/build_compounds.py
+
+test: validate train
+	bash scripts/test.sh
+
+bench: train
+	$(BIN)/python bench/run_bench.py
+
+clean:
+	rm -rf models results var .pytest_cache

@@ -1,0 +1,1 @@
+"""Custom actions, one thin module per feature; the logic lives in ``anninh``."""

@@ -1,0 +1,58 @@
+"""The province's communes and wards, and the former district names people still use."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import List, Tuple
+
+from anninh import CONTENT_DIR
+from anninh.content import ContentError, load_yaml, require_mapping
+
+PLACES_FILE = CONTENT_DIR / "places.yml"
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str
+    name: str
+    kind: str  # "xã", "phường" or "huyện cũ"
+
+
+@dataclass(frozen=True)
+class Places:
+    province: str
+    communes: Tuple[Place, ...]
+    former_districts: Tuple[Place, ...]
+
+
+def _places(data: dict, key: str, path: Path, kind: str = "") -> List[Place]:
+    raw = data.get(key)
+    if not isinstance(raw, list):
+        raise ContentError(path, "cần một danh sách", field=key)
+    out = []
+    seen = set()
+    for i, item in enumerate(raw):
+        item = require_mapping(item, path, entry=f"{key}[{i}]")
+        pid, name = item.get("id"), item.get("name")
+        if not isinstance(pid, str) or not isinstance(name, str) or not pid or not name:
+            raise ContentError(path, "cần có 'id' và 'name'", entry=f"{key}[{i}]")
+        if pid in seen:
+            raise ContentError(path, "mã bị trùng", entry=pid, field="id")
+        seen.add(pid)
+        item_kind = item.get("kind", kind)
+        if item_kind not in ("xã", "phường", "huyện cũ"):
+            raise ContentError(path, "loại phải là 'xã' hoặc 'phường'", entry=pid, field="kind")
+        out.append(Place(pid, name.strip(), item_kind))
+    return out
+
+
+@lru_cache(maxsize=4)
+def load_places(path: "str | Path" = PLACES_FILE) -> Places:
+    path = Path(path)
+    data = require_mapping(load_yaml(path), path)
+    return Places(
+        province=str(data.get("province") or ""),
+        communes=tuple(_places(data, "communes", path)),
+        former_districts=tuple(_places(data, "former_districts", path, kind="huyện cũ")),
+    )

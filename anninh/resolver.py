@@ -1,0 +1,139 @@
+"""Which procedure, and which aspect of it, a citizen's message is about.
+
+Matching is phrase-based on the catalogue's aliases (editors add aliases, no retraining needed),
+accent-insensitive, with teencode expanded and one typo tolerated per phrase. The longest matching
+alias wins; a tie between procedures, or only a family word ("căn cước", "giấy tờ xe"), means the
+question is vague and the bot asks back with the candidates.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from anninh.catalogue import ASPECT_FIELDS, Catalogue, load_catalogue
+from anninh.entities import extract_age
+from anninh.content import ContentError, load_yaml, require_mapping
+from anninh.lexicon import LEXICON_DIR, load_lexicon
+from anninh.phrases import PhraseIndex
+from anninh.text import Abbreviations, normalize
+
+
+
+@dataclass
+class Resolution:
+    procedure: Optional[str] = None          # one procedure, confidently
+    candidates: List[str] = field(default_factory=list)  # several: ask back
+    family: Optional[str] = None             # the family when only that is known
+    aspects: List[str] = field(default_factory=list)      # documents, fee, time, ...
+
+
+@dataclass
+class Aspect:
+    id: str
+    label: str
+    icon: str
+
+
+class Resolver:
+    def __init__(self, catalogue: Catalogue, aspects: Dict[str, Aspect],
+                 aspect_phrases: Iterable[Tuple[str, str]], abbreviations: Abbreviations):
+        self.catalogue = catalogue
+        self.aspects = aspects
+        self.abbreviations = abbreviations
+        self._procedures = PhraseIndex(
+            ((p.id, a) for p in catalogue.procedures.values() for a in (p.title,) + p.aliases),
+            abbreviations)
+        self._families = PhraseIndex(
+            ((f.id, a) for f in catalogue.families.values() for a in f.aliases), abbreviations)
+        self._aspects = PhraseIndex(aspect_phrases, abbreviations)
+
+    def detect_aspects(self, text: str) -> List[str]:
+        words = normalize(text, self.abbreviations)
+        scores = self._aspects.scores(words)
+        if not scores:
+            return []
+        # A keyword inside a longer one of another aspect ("bao nhiêu" in "bao nhiêu ngày") loses.
+        top = max(scores.values())
+        keep = [a for a, s in scores.items() if s >= 4 or s == top]
+        order = list(self.aspects)
+        return sorted(keep, key=order.index)
+
+    def resolve(self, text: str, age: Optional[int] = None) -> Resolution:
+        words = normalize(text, self.abbreviations)
+        result = Resolution(aspects=self.detect_aspects(text))
+        if age is None:
+            age = extract_age(text)
+        proc_scores = self._procedures.scores(words)
+        fam_scores = self._families.scores(words)
+        if age is not None:
+            self._apply_age(age, proc_scores, fam_scores)
+        if proc_scores:
+            top = max(proc_scores.values())
+            best = [p for p, s in proc_scores.items() if s == top]
+            fam_top = max(fam_scores.values(), default=0)
+            if len(best) == 1:
+                result.procedure = best[0]
+                return result
+            result.candidates = sorted(best, key=self._order)
+            families = {self.catalogue.procedures[p].family for p in best}
+            result.family = families.pop() if len(families) == 1 else None
+            if fam_top > top and result.family is None:
+                result.family = max(fam_scores, key=fam_scores.get)
+            return result
+        if fam_scores:
+            top = max(fam_scores.values())
+            best = [f for f, s in fam_scores.items() if s == top]
+            if len(best) == 1:
+                result.family = best[0]
+                result.candidates = [p.id for p in self.catalogue.in_family(best[0])]
+        return result
+
+    def _apply_age(self, age: int, proc_scores: Dict[str, int], fam_scores: Dict[str, int]) -> None:
+        """A child's age picks the age-specific procedure of the family being asked about."""
+        for proc in self.catalogue.procedures.values():
+            limit = proc.applies_to_age_under
+            if limit is None or age >= limit:
+                continue
+            in_family = fam_scores.get(proc.family, 0) or any(
+                self.catalogue.procedures[p].family == proc.family for p in proc_scores)
+            if in_family:
+                top = max(list(proc_scores.values()) + list(fam_scores.values()) + [0])
+                proc_scores[proc.id] = top + 1
+
+    def _order(self, procedure_id: str) -> int:
+        return list(self.catalogue.procedures).index(procedure_id)
+
+
+def load_aspects(path: Path) -> Tuple[Dict[str, Aspect], List[Tuple[str, str]]]:
+    data = require_mapping(load_yaml(path), path)
+    raw = require_mapping(data.get("aspects"), path, field="aspects")
+    aspects: Dict[str, Aspect] = {}
+    phrases: List[Tuple[str, str]] = []
+    for aspect_id, spec in raw.items():
+        if aspect_id not in ASPECT_FIELDS:
+            raise ContentError(path, f"không có khía cạnh này (chọn trong: {', '.join(ASPECT_FIELDS)})",
+                               entry=str(aspect_id))
+        spec = require_mapping(spec, path, entry=str(aspect_id))
+        label = spec.get("label")
+        keywords = spec.get("keywords")
+        if not isinstance(label, str) or not label.strip():
+            raise ContentError(path, "thiếu chữ trên nút", entry=aspect_id, field="label")
+        if not isinstance(keywords, list) or not keywords:
+            raise ContentError(path, "cần danh sách cụm từ", entry=aspect_id, field="keywords")
+        aspects[aspect_id] = Aspect(aspect_id, label.strip(), str(spec.get("icon") or ""))
+        phrases.extend((aspect_id, str(k)) for k in keywords)
+    missing = set(ASPECT_FIELDS) - set(aspects)
+    if missing:
+        raise ContentError(path, f"thiếu khía cạnh: {', '.join(sorted(missing))}", field="aspects")
+    return aspects, phrases
+
+
+@lru_cache(maxsize=4)
+def get_resolver(procedures_dir: Optional[str] = None, lexicon_dir: Optional[str] = None) -> Resolver:
+    """The resolver over the catalogue and lexicon on disk (cached; the action server loads once)."""
+    lexicon_path = Path(lexicon_dir) if lexicon_dir else LEXICON_DIR
+    catalogue = load_catalogue(procedures_dir) if procedures_dir else load_catalogue()
+    aspects, phrases = load_aspects(lexicon_path / "aspects.yml")
+    return Resolver(catalogue, aspects, phrases, load_lexicon(lexicon_path).abbreviations)

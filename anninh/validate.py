@@ -1,0 +1,99 @@
+"""`make validate`: check every file editors own and print each problem as file + entry + field.
+
+Run as ``python -m anninh.validate``; exits 1 when there is any problem. ``rasa data validate``
+then checks the training data against the domain.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Callable, Iterable, List, Optional, Set
+
+import yaml
+
+from anninh import CONTENT_DIR, PROJECT_ROOT
+from anninh.catalogue import Catalogue, CatalogueError, load_catalogue
+from anninh.content import ContentError, load_yaml
+
+# An id referenced from training data, stories or tests: entities in stories, button payloads.
+_PAYLOAD_ID = re.compile(r'"procedure"\s*:\s*"([^"]+)"')
+_ENTITY_ID = re.compile(r"^\s*-?\s*procedure:\s*([\w.]+)\s*$")
+_CASE_EXPECT = re.compile(r"^\s*expect:\s*([\w.:]+)")
+
+
+def _check(loader: Callable[[], object], problems: List[ContentError]) -> Optional[object]:
+    try:
+        return loader()
+    except CatalogueError as exc:
+        problems.extend(exc.problems)
+    except ContentError as exc:
+        problems.append(exc)
+    return None
+
+
+def referenced_ids(files: Iterable[Path], catalogue: Catalogue) -> List[ContentError]:
+    """Procedure ids named in data/tests that are not in the catalogue."""
+    problems = []
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            ids = _PAYLOAD_ID.findall(line)
+            for regex in (_ENTITY_ID, _CASE_EXPECT):
+                m = regex.match(line)
+                if m:
+                    ids.append(m.group(1))
+            for pid in ids:
+                if pid.startswith("clarify:"):
+                    if pid.split(":", 1)[1] not in catalogue.families:
+                        problems.append(ContentError(path, f"không có nhóm thủ tục '{pid}'", line=number))
+                elif pid not in catalogue.procedures:
+                    problems.append(ContentError(path, f"không có thủ tục mã '{pid}' trong danh mục",
+                                                 line=number, field="procedure"))
+    return problems
+
+
+def intent_labels_known(domain_file: Path, labels_file: Path) -> List[ContentError]:
+    from anninh.clarify import load_intent_labels
+    intents: Set[str] = set((yaml.safe_load(domain_file.read_text(encoding="utf-8")) or {})
+                            .get("intents") or [])
+    return [ContentError(labels_file, "ý định không có trong domain.yml", entry=name)
+            for name in load_intent_labels(labels_file) if name not in intents]
+
+
+def run(root: Path = PROJECT_ROOT) -> List[ContentError]:
+    from anninh.clarify import load_intent_labels
+    from anninh.emergency import load_emergency
+    from anninh.lexicon import load_lexicon
+    from anninh.places import load_places
+    from anninh.resolver import load_aspects
+
+    content = root / "content"
+    problems: List[ContentError] = []
+    catalogue = _check(lambda: load_catalogue(content / "procedures"), problems)
+    _check(lambda: load_lexicon(content / "lexicon"), problems)
+    _check(lambda: load_aspects(content / "lexicon" / "aspects.yml"), problems)
+    _check(lambda: load_places(content / "places.yml"), problems)
+    _check(lambda: load_emergency(content / "lexicon" / "emergency.yml"), problems)
+    if _check(lambda: load_intent_labels(content / "lexicon" / "intent_labels.yml"), problems):
+        problems += intent_labels_known(root / "domain.yml", content / "lexicon" / "intent_labels.yml")
+    for path in sorted((root / "data").rglob("*.yml")) + sorted((root / "tests").glob("*.yml")):
+        _check(lambda: load_yaml(path), problems)
+    if isinstance(catalogue, Catalogue):
+        files = sorted((root / "data").rglob("*.yml")) + sorted((root / "tests").glob("*.yml"))
+        problems += referenced_ids(files, catalogue)
+    return problems
+
+
+def main() -> int:
+    problems = run()
+    if problems:
+        print(f"Có {len(problems)} lỗi cần sửa:", file=sys.stderr)
+        for p in problems:
+            print(f"  ✗ {p}", file=sys.stderr)
+        return 1
+    print("✓ Nội dung hợp lệ: danh mục thủ tục, từ điển, địa danh, số khẩn cấp.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
