@@ -28,11 +28,11 @@ ASPECT_FIELDS: Dict[str, str] = {
 _TEXT_FIELDS = ("title", "where", "processing_time", "fee", "online")
 _OPTIONAL_TEXT_FIELDS = ("dvc_code", "fee_basis")  # must be present, may be ""
 _LIST_FIELDS = ("aliases", "legal_basis", "documents", "steps", "sources")
-_OPTIONAL_LIST_FIELDS = ("notes", "unconfirmed")
+_OPTIONAL_LIST_FIELDS = ("notes", "unconfirmed", "cues")
 _UNCONFIRMABLE = set(ASPECT_FIELDS.values()) | {"notes"}
 REQUIRED_FIELDS = ("id",) + _TEXT_FIELDS + _OPTIONAL_TEXT_FIELDS + _LIST_FIELDS \
-    + _OPTIONAL_LIST_FIELDS + ("verified_on",)
-KNOWN_FIELDS = set(REQUIRED_FIELDS) | {"applies_to_age_under"}
+    + ("notes", "unconfirmed", "verified_on")
+KNOWN_FIELDS = set(REQUIRED_FIELDS) | {"applies_to_age_under", "cues"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ class Procedure:
     sources: Tuple[str, ...]
     verified_on: dt.date
     file: str
+    cues: Tuple[str, ...] = ()
     applies_to_age_under: Optional[int] = None
 
     def is_unconfirmed(self, field_name: str) -> bool:
@@ -68,6 +69,7 @@ class Family:
     aliases: Tuple[str, ...]
     procedure_ids: Tuple[str, ...]
     file: str
+    order: int = 100
 
 
 @dataclass
@@ -210,9 +212,14 @@ def _load_family_file(path: Path, today: dt.date, problems: List[ContentError]
         raw_procs = []
     procs = [p for i, raw in enumerate(raw_procs)
              if (p := _parse_procedure(raw, family_id, path, i, today, problems)) is not None]
+    order = fam.get("order", 100)
+    if not isinstance(order, int) or isinstance(order, bool):
+        problems.append(ContentError(path, "thứ tự hiển thị phải là một số", entry="family",
+                                     field="order"))
+        order = 100
     family = Family(id=family_id, title=title or family_id,
                     aliases=tuple(_text(a) for a in aliases),
-                    procedure_ids=tuple(p.id for p in procs), file=str(path))
+                    procedure_ids=tuple(p.id for p in procs), file=str(path), order=order)
     return family, procs
 
 
@@ -244,4 +251,7 @@ def load_catalogue(directory: "str | Path" = PROCEDURES_DIR,
             catalogue.procedures[proc.id] = proc
     if problems:
         raise CatalogueError(problems)
+    catalogue.families = dict(sorted(catalogue.families.items(), key=lambda kv: kv[1].order))
+    catalogue.procedures = {pid: catalogue.procedures[pid]
+                            for fam in catalogue.families.values() for pid in fam.procedure_ids}
     return catalogue

@@ -1,18 +1,71 @@
-"""Finding known phrases (aliases, keywords) in a message: accent-insensitive, one typo allowed."""
+"""Finding known phrases (aliases, keywords) in a message.
+
+Matching is on normalised syllables (accent-free, teencode expanded). A phrase of two or more words
+also matches with one typo ("tam truu"), and one of three or more words with a few other words
+inside it ("xóa [đăng ký] tạm trú", "mua xe [máy] cũ"); such a match scores one point less than
+an exact one.
+Score of a match = 2 x the phrase's length in words (longer, more specific phrases win).
+"""
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from anninh.text import Abbreviations, edit_distance_at_most_one, normalize
 
 Phrase = Tuple[str, ...]
+MAX_GAP = 3  # words allowed inside a phrase, in all
+
+
+@dataclass(frozen=True)
+class Match:
+    key: str
+    start: int
+    end: int  # exclusive, in words
+    score: int
+
+
+def _fuzzy_at(phrase: Phrase, words: Sequence[str], i: int) -> bool:
+    """True if ``phrase`` matches ``words[i:]`` with exactly one typo.
+
+    Vietnamese syllables one letter apart are often different words ("tiền"/"biển"), so the typo
+    must be in a long syllable ("truu"), or the phrase must have three or more words.
+    """
+    diffs = 0
+    min_len = 3 if len(phrase) >= 3 else 5
+    for a, b in zip(phrase, words[i:i + len(phrase)]):
+        if a != b:
+            if max(len(a), len(b)) < min_len or min(len(a), len(b)) < 3 \
+                    or not edit_distance_at_most_one(a, b):
+                return False
+            diffs += 1
+            if diffs > 1:
+                return False
+    return diffs == 1
+
+
+def _gapped_at(phrase: Phrase, words: Sequence[str], i: int) -> Optional[int]:
+    """End index if ``phrase`` occurs in order from ``words[i]`` with at most MAX_GAP extra words."""
+    if words[i] != phrase[0]:
+        return None
+    j, gap = i + 1, 0
+    for w in phrase[1:]:
+        while j < len(words) and words[j] != w:
+            j += 1
+            gap += 1
+            if gap > MAX_GAP:
+                return None
+        if j >= len(words):
+            return None
+        j += 1
+    return j
 
 
 class PhraseIndex:
-    """Finds which keys' phrases occur in a message; score = matched length (x2), -1 if fuzzy."""
-
-    def __init__(self, phrases: Iterable[Tuple[str, str]], abbreviations: Abbreviations):
+    def __init__(self, phrases: Iterable[Tuple[str, str]], abbreviations: Abbreviations,
+                 gaps: bool = True):
         self.abbreviations = abbreviations
+        self.gaps = gaps
         self._by_first: Dict[str, List[Tuple[Phrase, str]]] = {}
         self._phrases: List[Tuple[Phrase, str]] = []
         for key, text in phrases:
@@ -21,33 +74,45 @@ class PhraseIndex:
                 self._phrases.append((words, key))
                 self._by_first.setdefault(words[0], []).append((words, key))
 
-    def scores(self, words: Sequence[str]) -> Dict[str, int]:
-        best: Dict[str, int] = {}
-
-        def keep(key: str, score: int) -> None:
-            if score > best.get(key, 0):
-                best[key] = score
-
+    def matches(self, words: Sequence[str]) -> List[Match]:
+        """Every phrase occurrence, exact, with one typo, or with words inside it."""
+        found: List[Match] = []
         n = len(words)
-        for i, w in enumerate(words):  # exact matches, indexed by first word
+        for i, w in enumerate(words):
             for phrase, key in self._by_first.get(w, ()):
-                if tuple(words[i:i + len(phrase)]) == phrase:
-                    keep(key, 2 * len(phrase))
-        for phrase, key in self._phrases:  # one typo in a phrase of two or more words
+                m = len(phrase)
+                if tuple(words[i:i + m]) == phrase:
+                    found.append(Match(key, i, i + m, 2 * m))
+                elif m >= 3 and self.gaps:  # never for two words: "làm [căn cước] mất"
+                    end = _gapped_at(phrase, words, i)
+                    if end is not None:
+                        found.append(Match(key, i, end, 2 * m - 1))
+        for phrase, key in self._phrases:
             m = len(phrase)
-            if m < 2 or best.get(key, 0) >= 2 * m:
+            if m < 2:
                 continue
             for i in range(n - m + 1):
-                diffs = 0
-                for a, b in zip(phrase, words[i:i + m]):
-                    if a != b:
-                        if len(a) < 3 or len(b) < 3 or not edit_distance_at_most_one(a, b):
-                            diffs = 2
-                            break
-                        diffs += 1
-                        if diffs > 1:
-                            break
-                if diffs == 1:
-                    keep(key, 2 * m - 1)
+                if _fuzzy_at(phrase, words, i):
+                    found.append(Match(key, i, i + m, 2 * m - 1))
                     break
+        return found
+
+    def scores(self, words: Sequence[str]) -> Dict[str, int]:
+        """Best score of each key found in ``words``."""
+        best: Dict[str, int] = {}
+        for match in self.matches(words):
+            if match.score > best.get(match.key, 0):
+                best[match.key] = match.score
+        return best
+
+    def outermost(self, words: Sequence[str]) -> Dict[str, int]:
+        """Like ``scores``, ignoring matches that lie inside a longer match of another key
+        ("bao nhiêu" inside "bao nhiêu ngày")."""
+        found = self.matches(words)
+        kept = [m for m in found
+                if not any(o.key != m.key and o.start <= m.start and m.end <= o.end
+                           and (o.end - o.start) > (m.end - m.start) for o in found)]
+        best: Dict[str, int] = {}
+        for match in kept:
+            best[match.key] = max(best.get(match.key, 0), match.score)
         return best

@@ -16,7 +16,7 @@ from anninh.catalogue import ASPECT_FIELDS, Catalogue, Family, Procedure
 from anninh.resolver import Aspect
 
 MAX_MESSAGE_CHARS = 2000   # Zalo's limit for one text message
-SUMMARY_LINE_CHARS = 170   # one summary line stays within about three phone lines
+SUMMARY_LINE_CHARS = 130   # one summary line stays within about three phone lines
 UNCONFIRMED_NOTE = ("⚠️ Thông tin này chưa được xác nhận chính thức; anh/chị vui lòng kiểm tra lại "
                     "tại cơ quan Công an hoặc Cổng Dịch vụ công trước khi làm.")
 
@@ -61,9 +61,11 @@ def _date(proc: Procedure) -> str:
     return proc.verified_on.strftime("%d/%m/%Y")
 
 
-def basis_line(proc: Procedure, aspect: Optional[str] = None) -> str:
+def basis_line(proc: Procedure, aspect: Optional[str] = None, limit: Optional[int] = None) -> str:
     basis = proc.fee_basis if aspect == "fee" and proc.fee_basis else proc.legal_basis[0]
-    return f"Căn cứ: {basis}. Thông tin kiểm tra ngày {_date(proc)}."
+    if limit:
+        basis = shorten(basis, limit)
+    return f"Căn cứ: {basis.rstrip('.')}. Thông tin kiểm tra ngày {_date(proc)}."
 
 
 def _bullets(items: Sequence[str]) -> str:
@@ -99,7 +101,7 @@ def summary(proc: Procedure, aspects: Dict[str, Aspect]) -> List[Reply]:
     if any(proc.is_unconfirmed(f) for f in ASPECT_FIELDS.values()):
         lines.append("⚠️ Có thông tin chưa được xác nhận chính thức, anh/chị nên hỏi lại cơ quan "
                      "tiếp nhận.")
-    lines.append(basis_line(proc))
+    lines.append(basis_line(proc, limit=SUMMARY_LINE_CHARS))
     lines.append("Anh/chị bấm nút bên dưới để xem chi tiết ạ.")
     return [Reply("\n".join(lines), aspect_buttons(proc, aspects))]
 

@@ -21,6 +21,10 @@ from anninh.text import Abbreviations, normalize
 
 
 
+# A cue ("hết hạn") in a message about its family beats that family's bare words ("tạm trú").
+CUE_CONTEXT_BONUS = 1
+
+
 @dataclass
 class Resolution:
     procedure: Optional[str] = None          # one procedure, confidently
@@ -34,6 +38,7 @@ class Aspect:
     id: str
     label: str
     icon: str
+    priority: int = 100  # when a message asks several aspects, the lowest is answered first
 
 
 class Resolver:
@@ -47,40 +52,48 @@ class Resolver:
             abbreviations)
         self._families = PhraseIndex(
             ((f.id, a) for f in catalogue.families.values() for a in f.aliases), abbreviations)
-        self._aspects = PhraseIndex(aspect_phrases, abbreviations)
+        self._cues = PhraseIndex(
+            ((p.id, c) for p in catalogue.procedures.values() for c in p.cues), abbreviations)
+        self._aspects = PhraseIndex(aspect_phrases, abbreviations, gaps=False)
 
     def detect_aspects(self, text: str) -> List[str]:
         words = normalize(text, self.abbreviations)
-        scores = self._aspects.scores(words)
-        if not scores:
-            return []
-        # A keyword inside a longer one of another aspect ("bao nhiêu" in "bao nhiêu ngày") loses.
-        top = max(scores.values())
-        keep = [a for a, s in scores.items() if s >= 4 or s == top]
-        order = list(self.aspects)
-        return sorted(keep, key=order.index)
+        found = self._aspects.outermost(words)
+        return sorted((a for a in self.aspects if a in found), key=lambda a: self.aspects[a].priority)
+
+    def procedure_scores(self, words: List[str]) -> Tuple[Dict[str, int], Dict[str, int]]:
+        """Scores of procedures and of families for a normalised message.
+
+        A procedure scores by its aliases; its ``cues`` ("hết hạn", "bị mất", "mới mua") count
+        only when the message is already about its family: added to an alias match, or on their
+        own with a bonus that beats the family's bare words ("tạm trú ... sắp hết hạn").
+        """
+        proc_scores = self._procedures.outermost(words)
+        fam_scores = self._families.scores(words)
+        context = set(fam_scores) | {self.catalogue.procedures[p].family for p in proc_scores}
+        for pid, cue in self._cues.scores(words).items():
+            if self.catalogue.procedures[pid].family in context:
+                alias = proc_scores.get(pid, 0)
+                proc_scores[pid] = alias + cue if alias else cue + CUE_CONTEXT_BONUS
+        return proc_scores, fam_scores
 
     def resolve(self, text: str, age: Optional[int] = None) -> Resolution:
         words = normalize(text, self.abbreviations)
         result = Resolution(aspects=self.detect_aspects(text))
         if age is None:
             age = extract_age(text)
-        proc_scores = self._procedures.scores(words)
-        fam_scores = self._families.scores(words)
+        proc_scores, fam_scores = self.procedure_scores(words)
         if age is not None:
             self._apply_age(age, proc_scores, fam_scores)
         if proc_scores:
             top = max(proc_scores.values())
             best = [p for p, s in proc_scores.items() if s == top]
-            fam_top = max(fam_scores.values(), default=0)
             if len(best) == 1:
                 result.procedure = best[0]
                 return result
             result.candidates = sorted(best, key=self._order)
             families = {self.catalogue.procedures[p].family for p in best}
             result.family = families.pop() if len(families) == 1 else None
-            if fam_top > top and result.family is None:
-                result.family = max(fam_scores, key=fam_scores.get)
             return result
         if fam_scores:
             top = max(fam_scores.values())
@@ -122,7 +135,10 @@ def load_aspects(path: Path) -> Tuple[Dict[str, Aspect], List[Tuple[str, str]]]:
             raise ContentError(path, "thiếu chữ trên nút", entry=aspect_id, field="label")
         if not isinstance(keywords, list) or not keywords:
             raise ContentError(path, "cần danh sách cụm từ", entry=aspect_id, field="keywords")
-        aspects[aspect_id] = Aspect(aspect_id, label.strip(), str(spec.get("icon") or ""))
+        priority = spec.get("priority", 100)
+        if not isinstance(priority, int) or isinstance(priority, bool):
+            raise ContentError(path, "cần một số", entry=aspect_id, field="priority")
+        aspects[aspect_id] = Aspect(aspect_id, label.strip(), str(spec.get("icon") or ""), priority)
         phrases.extend((aspect_id, str(k)) for k in keywords)
     missing = set(ASPECT_FIELDS) - set(aspects)
     if missing:

@@ -71,31 +71,33 @@ def syllables(text: str) -> List[str]:
 class Abbreviations:
     """Teencode and abbreviations ("ko" -> "không", "đk" -> "đăng ký"), loaded from a data file.
 
-    Keys and expansions are compared in folded form; an expansion is a list of folded syllables.
+    A key matches a word exactly as written (lower case): "ca" (công an) does not match "cà",
+    and "đk" and "dk" are listed separately. An expansion is a list of folded syllables.
     """
 
     def __init__(self, mapping: Dict[str, str]):
         self._map: Dict[str, List[str]] = {}
         for short, long in mapping.items():
-            self._map[canonical(fold(str(short)).strip())] = syllables(str(long))
+            key = unicodedata.normalize("NFC", str(short)).strip().lower()
+            self._map[key] = syllables(str(long))
 
-    def __contains__(self, folded_word: str) -> bool:
-        return folded_word in self._map
+    def get(self, word: str) -> "List[str] | None":
+        """The expansion of ``word`` as written, or None."""
+        return self._map.get(unicodedata.normalize("NFC", word).lower())
 
-    def expand(self, folded_word: str) -> List[str]:
-        return self._map.get(folded_word, [folded_word])
 
-    def expand_all(self, words: List[str]) -> List[str]:
-        out: List[str] = []
-        for w in words:
-            out.extend(self.expand(w))
-        return out
+_RAW_WORD_RE = re.compile(r"\w+")
 
 
 def normalize(text: str, abbreviations: "Abbreviations | None" = None) -> List[str]:
     """Folded syllables of ``text`` with abbreviations expanded: the form all matching uses."""
-    words = syllables(text)
-    return abbreviations.expand_all(words) if abbreviations else words
+    if abbreviations is None:
+        return syllables(text)
+    out: List[str] = []
+    for word in _RAW_WORD_RE.findall(unicodedata.normalize("NFC", text)):
+        expansion = abbreviations.get(word)
+        out.extend(expansion if expansion is not None else syllables(word))
+    return out
 
 
 def edit_distance_at_most_one(a: str, b: str) -> bool:

@@ -130,10 +130,10 @@ def join_compounds(syllables: Sequence[str], lexicon: Lexicon) -> str:
 
 
 def lemma_for(word: str, lexicon: Lexicon) -> str:
-    folded = "_".join(canonical(w) for w in fold(word).split())
-    if folded in lexicon.abbreviations:
-        return join_compounds(lexicon.abbreviations.expand(folded), lexicon)
-    return folded
+    expansion = lexicon.abbreviations.get(word)
+    if expansion is not None:
+        return join_compounds(expansion, lexicon)
+    return "_".join(canonical(w) for w in fold(word).split())
 
 
 @DefaultV1Recipe.register(

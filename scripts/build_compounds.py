@@ -63,7 +63,7 @@ def main() -> None:
             if len(parts) < 2 or len(parts) > 4 or not all(p.isalpha() for p in parts):
                 continue
             key = tuple(syllables(word))
-            if any(len(k) < 2 or k in abbreviations or set(k) & set("fjwz") for k in key):
+            if any(len(k) < 2 or abbreviations.get(k) or set(k) & set("fjwz") for k in key):
                 continue  # teencode, names like "zalo", single letters: not Vietnamese compounds
             if key not in known:
                 known.add(key)
