@@ -1,0 +1,94 @@
+"""The tables of the reports database as the code uses them (the LATEST schema version).
+
+The database itself is created and upgraded only by ``migrations.py``; a test checks that a
+freshly migrated database has exactly these tables, columns and indexes.
+
+All timestamps are naive UTC. Table names carry a ``report`` prefix so the database can be
+shared with other stores (e.g. Rasa's SQL tracker store) without collisions.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer,
+                        MetaData, String, Table, Text)
+
+metadata = MetaData()
+
+migrations_table = Table(
+    "report_migrations", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(200), nullable=False),
+    Column("applied_at", DateTime, nullable=False),
+)
+
+counters = Table(
+    "report_counters", metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last_seq", Integer, nullable=False),
+)
+
+reports = Table(
+    "reports", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("place_text", Text),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("incident_time_text", Text),
+    Column("contact_name", String(200)),
+    Column("contact_phone", String(40)),
+    Column("anonymous", Boolean, nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("oa_id", String(64)),
+    Column("sender_id", String(128)),
+    Column("unit", String(200)),
+    Column("unit_source", String(16)),
+    Column("assigned_to", String(200)),
+    Column("published_result", Text),
+    Column("published_at", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("closed_at", DateTime),
+    # version 2
+    Column("idempotency_key", String(128)),
+)
+Index("ix_reports_sender", reports.c.channel, reports.c.sender_id)
+Index("ux_reports_idempotency", reports.c.channel, reports.c.sender_id, reports.c.idempotency_key,
+      unique=True)
+Index("ix_reports_unit_status", reports.c.unit, reports.c.status)
+Index("ix_reports_created_at", reports.c.created_at)
+
+attachments = Table(
+    "report_attachments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", Integer, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("media_type", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("local_path", Text),
+    Column("content_type", String(128)),
+    Column("size_bytes", BigInteger),
+    Column("sha256", String(64)),
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+Index("ix_report_attachments_status", attachments.c.status)
+
+audit = Table(
+    "report_audit", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", Integer, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Column("note", Text),
+    Column("details", Text),  # JSON
+)

@@ -1,0 +1,108 @@
+"""Schema migrations on SQLite and PostgreSQL: fresh, from version 1, idempotent, concurrent."""
+import threading
+
+import pytest
+from sqlalchemy import inspect, insert, select, text
+
+from anninh.reports.errors import SchemaVersionError
+from anninh.reports.migrations import (LATEST_VERSION, applied_migrations, check_schema,
+                                       current_version, migrate)
+from anninh.reports.model import NewReport
+from anninh.reports.schema import metadata, migrations_table
+from anninh.reports.store import ReportStore
+from anninh.reports.timeutil import utcnow, vn_year
+
+
+def _layout(engine, schema=None):
+    insp = inspect(engine)
+    tables = {}
+    for name in sorted(insp.get_table_names(schema=schema)):
+        cols = sorted(c["name"] for c in insp.get_columns(name, schema=schema))
+        idx = sorted(i["name"] for i in insp.get_indexes(name, schema=schema)
+                     if i["name"].startswith(("ix_", "ux_")))
+        tables[name] = (cols, idx)
+    return tables
+
+
+def _expected_layout():
+    return {t.name: (sorted(c.name for c in t.columns), sorted(i.name for i in t.indexes))
+            for t in metadata.sorted_tables}
+
+
+def test_fresh_database_matches_schema_module(db):
+    engine = db.engine()
+    assert current_version(engine) == 0
+    with pytest.raises(SchemaVersionError, match="migrate"):
+        check_schema(engine)
+    with pytest.raises(SchemaVersionError):
+        ReportStore(engine)
+    assert migrate(engine) == list(range(1, LATEST_VERSION + 1))
+    assert current_version(engine) == LATEST_VERSION
+    check_schema(engine)
+    assert _layout(engine, db.schema) == _expected_layout()
+    # idempotent
+    assert migrate(engine) == []
+    assert [m["version"] for m in applied_migrations(engine)] == list(range(1, LATEST_VERSION + 1))
+    engine.dispose()
+
+
+def test_upgrade_from_version_1_keeps_data(db):
+    engine = db.engine()
+    assert migrate(engine, target=1) == [1]
+    assert current_version(engine) == 1
+    with pytest.raises(SchemaVersionError, match="version 1"):
+        check_schema(engine)
+    year = vn_year(utcnow())
+    now = utcnow()
+    with engine.begin() as conn:  # a report written by the version-1 code
+        conn.execute(text("INSERT INTO report_counters (kind, year, last_seq) VALUES ('to_giac', :y, 7)"), {"y": year})
+        conn.execute(text(
+            "INSERT INTO reports (code, kind, status, description, anonymous, channel, sender_id, created_at, updated_at) "
+            "VALUES (:code, 'to_giac', 'received', 'trước khi nâng cấp', :anon, 'zalo', 'u1', :now, :now)"),
+            {"code": f"TG-{year}-000007", "anon": True, "now": now})
+    assert migrate(engine) == list(range(2, LATEST_VERSION + 1))
+    assert _layout(engine, db.schema) == _expected_layout()
+    store = ReportStore(engine)
+    old = store.get(f"TG-{year}-000007")
+    assert old.description == "trước khi nâng cấp" and old.idempotency_key is None
+    sub = store.create_report(NewReport(kind="to_giac", description="sau khi nâng cấp", sender_id="u1",
+                                        idempotency_key="k1"))
+    assert sub.code == f"TG-{year}-000008"  # the counter carried over
+    assert migrate(engine) == []
+    engine.dispose()
+
+
+def test_concurrent_migrate_runs_are_harmless(db):
+    engine = db.engine()
+    barrier = threading.Barrier(4)
+    results, errors = [], []
+
+    def run():
+        barrier.wait()
+        try:
+            results.append(migrate(engine))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join(60) for t in threads]
+    assert not errors
+    assert sorted(v for r in results for v in r) == list(range(1, LATEST_VERSION + 1))
+    with engine.connect() as conn:
+        assert conn.execute(select(migrations_table.c.version)).scalars().all() == list(range(1, LATEST_VERSION + 1))
+    engine.dispose()
+
+
+def test_database_newer_than_code_is_refused(db):
+    engine = db.engine()
+    migrate(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(migrations_table).values(version=LATEST_VERSION + 1, name="future", applied_at=utcnow()))
+    with pytest.raises(SchemaVersionError, match="newer"):
+        check_schema(engine)
+    with pytest.raises(SchemaVersionError, match="newer"):
+        migrate(engine)
+    with pytest.raises(SchemaVersionError, match="unknown schema version"):
+        migrate(engine, target=LATEST_VERSION + 5)
+    engine.dispose()
