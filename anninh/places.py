@@ -56,3 +56,25 @@ def load_places(path: "str | Path" = PLACES_FILE) -> Places:
         communes=tuple(_places(data, "communes", path)),
         former_districts=tuple(_places(data, "former_districts", path, kind="huyện cũ")),
     )
+
+
+@lru_cache(maxsize=4)
+def _commune_index(path: "str | Path" = PLACES_FILE):
+    from anninh.lexicon import load_lexicon
+    from anninh.phrases import PhraseIndex
+    places = load_places(path)
+    by_id = {c.id: c for c in places.communes}
+    return PhraseIndex(((c.id, c.name) for c in places.communes), load_lexicon().abbreviations,
+                       gaps=False), by_id
+
+
+def find_commune(text: str, path: "str | Path" = PLACES_FILE) -> "Place | None":
+    """The commune or ward named in ``text`` (accent-insensitive, one typo), if exactly one is."""
+    from anninh.text import normalize
+    index, by_id = _commune_index(path)
+    scores = index.scores(normalize(text, index.abbreviations))
+    if not scores:
+        return None
+    top = max(scores.values())
+    best = [c for c, s in scores.items() if s == top]
+    return by_id[best[0]] if len(best) == 1 else None
