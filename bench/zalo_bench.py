@@ -1,0 +1,342 @@
+"""Benchmark of the Zalo channel: webhook acknowledgement latency, end-to-end latency and throughput.
+
+It posts signed webhook events to a running Rasa server (``--rasa-url``) whose zalo channel sends to
+the fake Zalo API (``--fake-url``, tests/fakes/fake_zalo.py), and reads what arrived there through the
+fake's control API. End-to-end latency = the fake's receive time of the first answer − the time the
+event was posted (same machine, same clock).
+
+Phases:
+1. conversation: ``--users`` users chat at once; each sends a message, waits for its answer, pauses
+   ``--think`` seconds (± 50 %), and goes on for ``--turns`` turns. → ack p50/p99, e2e p50/p95.
+2. burst: every user posts ``--burst`` messages back to back (open loop). → messages/s answered and
+   ack latency at full load.
+
+Usage:
+  python bench/zalo_bench.py --rasa-url http://127.0.0.1:5005 --fake-url http://127.0.0.1:PORT
+      (OA secrets from ZALO_OA_ID / ZALO_APP_ID / ZALO_OA_SECRET_KEY, as given to the server)
+  python bench/zalo_bench.py --spawn
+      (starts the fake API, the action server and Rasa with the newest model in models/, then stops them)
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from channels.zalo.config import ZaloAccount  # noqa: E402
+from channels.zalo.signature import SIGNATURE_HEADER, sign  # noqa: E402
+
+TEXTS = ["xin chào", "dang ky tam tru can gi", '/ask_procedure{"procedure":"cu_tru.tam_tru","aspect":"fee"}']
+TARGETS = {"ack_p99_ms": 20.0, "e2e_p95_ms": 300.0, "messages_per_s": 50.0}
+
+
+def percentile(values: List[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+class Bench:
+    def __init__(self, rasa_url: str, fake_url: str, account: ZaloAccount) -> None:
+        self.webhook = rasa_url.rstrip("/") + "/webhooks/zalo/webhook"
+        self.fake_url = fake_url.rstrip("/")
+        self.account = account
+        self.session: Optional[aiohttp.ClientSession] = None
+        self.ack_ms: List[float] = []
+        self.failures: Dict[str, int] = {}
+        self._last_seq = 0
+        self._arrivals: Dict[str, List[float]] = {}  # user id -> fake receive times, in order
+        self._waiters: Dict[str, List[Tuple[int, asyncio.Future]]] = {}
+        self._poller: Optional[asyncio.Task] = None
+        self.answers_per_text: Dict[str, int] = {}
+        self._seq = 0
+
+    async def __aenter__(self) -> "Bench":
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200))
+        async with self.session.get(self.fake_url + "/_fake/messages") as resp:
+            self._last_seq = (await resp.json())["last"]
+        self._poller = asyncio.create_task(self._poll())
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self._poller:
+            self._poller.cancel()
+        if self.session:
+            await self.session.close()
+
+    async def _poll(self) -> None:
+        assert self.session is not None
+        while True:
+            try:
+                async with self.session.get(f"{self.fake_url}/_fake/messages?since={self._last_seq}") as resp:
+                    data = await resp.json()
+                for m in data["messages"]:
+                    arrivals = self._arrivals.setdefault(m["user_id"], [])
+                    arrivals.append(m["received_at"])
+                    for count, fut in list(self._waiters.get(m["user_id"], [])):
+                        if len(arrivals) >= count and not fut.done():
+                            fut.set_result(None)
+                self._last_seq = data["last"]
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, KeyError):
+                pass
+            await asyncio.sleep(0.01)
+
+    async def wait_arrivals(self, user_id: str, count: int, timeout: float) -> bool:
+        if len(self._arrivals.get(user_id, [])) >= count:
+            return True
+        fut = asyncio.get_running_loop().create_future()
+        entry = (count, fut)
+        self._waiters.setdefault(user_id, []).append(entry)
+        try:
+            await asyncio.wait_for(fut, timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            self._waiters[user_id].remove(entry)
+
+    def arrivals(self, user_id: str) -> List[float]:
+        return self._arrivals.get(user_id, [])
+
+    async def post_text(self, user_id: str, text: str) -> float:
+        """Post a signed user_send_text event; returns the wall-clock time it was sent."""
+        assert self.session is not None
+        self._seq += 1
+        sent_at = time.time()
+        ts = str(int(sent_at * 1000))
+        body = json.dumps({
+            "app_id": self.account.app_id, "sender": {"id": user_id}, "recipient": {"id": self.account.oa_id},
+            "event_name": "user_send_text", "timestamp": ts,
+            "message": {"text": text, "msg_id": f"bench-{uuid.uuid4().hex}"}}, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(self.account, body, ts)}
+        started = time.perf_counter()
+        try:
+            async with self.session.post(self.webhook, data=body, headers=headers) as resp:
+                await resp.read()
+                status = resp.status
+        except aiohttp.ClientError as exc:
+            self.failures[type(exc).__name__] = self.failures.get(type(exc).__name__, 0) + 1
+            return sent_at
+        self.ack_ms.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            self.failures[f"HTTP {status}"] = self.failures.get(f"HTTP {status}", 0) + 1
+        return sent_at
+
+    async def calibrate(self, run_id: str) -> None:
+        """How many messages does the bot send for each text? (Sequentially, for one user.)"""
+        user = f"{run_id}-calib"
+        for text in TEXTS:
+            before = len(self.arrivals(user))
+            await self.post_text(user, text)
+            await self.wait_arrivals(user, before + 1, 30)
+            await asyncio.sleep(1.0)  # let any further parts of the answer arrive
+            self.answers_per_text[text] = max(1, len(self.arrivals(user)) - before)
+        self.ack_ms.clear()
+
+    async def conversation(self, run_id: str, users: int, turns: int, think: float) -> Dict[str, Any]:
+        e2e: List[float] = []
+        timeouts = 0
+
+        async def user(i: int) -> None:
+            nonlocal timeouts
+            uid = f"{run_id}-u{i}"
+            rnd = random.Random(i)
+            await asyncio.sleep(rnd.random() * think)  # users do not start in lockstep
+            expected = 0
+            for turn in range(turns):
+                text = TEXTS[(i + turn) % len(TEXTS)]
+                first = expected + 1
+                expected += self.answers_per_text.get(text, 1)
+                sent_at = await self.post_text(uid, text)
+                if not await self.wait_arrivals(uid, expected, 30):
+                    timeouts += 1
+                    expected = len(self.arrivals(uid))
+                    continue
+                e2e.append((self.arrivals(uid)[first - 1] - sent_at) * 1000)
+                await asyncio.sleep(think * (0.5 + rnd.random()))
+
+        self.ack_ms.clear()
+        started = time.monotonic()
+        await asyncio.gather(*[user(i) for i in range(users)])
+        elapsed = time.monotonic() - started
+        return {"users": users, "turns": turns, "think_s": think, "messages": users * turns,
+                "seconds": round(elapsed, 2), "offered_msgs_per_s": round(users * turns / elapsed, 1),
+                "ack_p50_ms": round(percentile(self.ack_ms, 0.5), 2),
+                "ack_p99_ms": round(percentile(self.ack_ms, 0.99), 2),
+                "ack_max_ms": round(max(self.ack_ms, default=float("nan")), 2),
+                "e2e_p50_ms": round(percentile(e2e, 0.5), 1), "e2e_p95_ms": round(percentile(e2e, 0.95), 1),
+                "e2e_max_ms": round(max(e2e, default=float("nan")), 1), "timeouts": timeouts}
+
+    async def burst(self, run_id: str, users: int, per_user: int) -> Dict[str, Any]:
+        self.ack_ms.clear()
+        expected: Dict[str, int] = {}
+        posts = []
+        started = time.time()
+        for j in range(per_user):
+            for i in range(users):
+                uid = f"{run_id}-b{i}"
+                text = TEXTS[(i + j) % len(TEXTS)]
+                expected[uid] = expected.get(uid, 0) + self.answers_per_text.get(text, 1)
+                posts.append(self.post_text(uid, text))
+        await asyncio.gather(*posts)
+        posted = time.time()
+        done = await asyncio.gather(*[self.wait_arrivals(uid, n, 120) for uid, n in expected.items()])
+        finished = max((self.arrivals(uid)[-1] for uid in expected if self.arrivals(uid)), default=time.time())
+        total = users * per_user
+        answered_users = sum(1 for ok in done if ok)
+        return {"messages": total, "post_seconds": round(posted - started, 2),
+                "seconds_to_last_answer": round(finished - started, 2),
+                "messages_per_s": round(total / max(finished - started, 1e-9), 1) if all(done) else 0.0,
+                "users_fully_answered": f"{answered_users}/{users}",
+                "ack_p50_ms": round(percentile(self.ack_ms, 0.5), 2),
+                "ack_p99_ms": round(percentile(self.ack_ms, 0.99), 2)}
+
+
+def _load(path: Path, name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[name] = module
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+class Spawned:
+    """Fake API (subprocess) + action server + Rasa, for --spawn."""
+
+    def __init__(self, project_dir: Path, turn_runner: Optional[str]) -> None:
+        self.work = Path(tempfile.mkdtemp(prefix="zalo-bench-"))
+        self.account = {"oa_id": "4300000000000099", "app_id": "1200000000000099",
+                        "oa_secret_key": "bench-oa-secret", "app_secret_key": "bench-app-secret", "unit": "bench"}
+        self.project_dir = project_dir
+        self.turn_runner = turn_runner
+        self.fake: Optional[subprocess.Popen] = None
+        self.stack: Any = None
+        self.fake_url = ""
+
+    def __enter__(self) -> "Spawned":
+        self.fake = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "fakes" / "fake_zalo.py"), "--oa-id", self.account["oa_id"],
+             "--app-id", self.account["app_id"], "--app-secret-key", self.account["app_secret_key"]],
+            stdout=subprocess.PIPE, text=True)
+        values: Dict[str, str] = {}
+        assert self.fake.stdout is not None
+        while len(values) < 2:
+            line = self.fake.stdout.readline()
+            if not line:
+                raise RuntimeError("the fake Zalo API did not start")
+            key, _, value = line.strip().partition("=")
+            values[key] = value
+        self.fake_url = values["FAKE_ZALO_URL"]
+        self.account["refresh_token"] = values["ZALO_REFRESH_TOKEN"]
+        stack_mod = _load(ROOT / "tests" / "zalo" / "stack.py", "zalo_stack")
+        extra = {"turn_runner": self.turn_runner} if self.turn_runner else {}
+        print(f"starting Rasa + action server (project {self.project_dir}) ...", file=sys.stderr)
+        self.stack = stack_mod.RasaStack(self.work, self.fake_url, self.account, project_dir=self.project_dir,
+                                         extra_credentials=extra, enable_api=False)
+        self.stack.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.stack is not None:
+            self.stack.stop()
+        if self.fake is not None:
+            self.fake.terminate()
+            self.fake.wait(10)
+
+
+async def run(args: argparse.Namespace, rasa_url: str, fake_url: str, account: ZaloAccount) -> Dict[str, Any]:
+    run_id = f"bench{int(time.time())}"
+    async with Bench(rasa_url, fake_url, account) as bench:
+        await bench.calibrate(run_id)
+        result: Dict[str, Any] = {"answers_per_text": bench.answers_per_text}
+        result["conversation"] = await bench.conversation(run_id, args.users, args.turns, args.think)
+        result["burst"] = await bench.burst(run_id, args.users, args.burst)
+        result["failures"] = bench.failures
+    return result
+
+
+def report(result: Dict[str, Any]) -> bool:
+    conv, burst = result["conversation"], result["burst"]
+    ack_p99 = max(conv["ack_p99_ms"], burst["ack_p99_ms"])
+    rows = [
+        ("webhook ack p50 (conversation)", f"{conv['ack_p50_ms']:.2f} ms", ""),
+        ("webhook ack p99 (conversation)", f"{conv['ack_p99_ms']:.2f} ms", ""),
+        ("webhook ack p50 (burst)", f"{burst['ack_p50_ms']:.2f} ms", ""),
+        ("webhook ack p99 (burst)", f"{burst['ack_p99_ms']:.2f} ms", ""),
+        ("webhook ack p99 (worst phase)", f"{ack_p99:.2f} ms", f"≤ {TARGETS['ack_p99_ms']:.0f} ms"),
+        ("end-to-end p50", f"{conv['e2e_p50_ms']:.1f} ms", ""),
+        ("end-to-end p95", f"{conv['e2e_p95_ms']:.1f} ms", f"≤ {TARGETS['e2e_p95_ms']:.0f} ms"),
+        ("messages/s (burst)", f"{burst['messages_per_s']:.1f}", f"≥ {TARGETS['messages_per_s']:.0f}"),
+    ]
+    checks = [ack_p99 <= TARGETS["ack_p99_ms"], conv["e2e_p95_ms"] <= TARGETS["e2e_p95_ms"],
+              burst["messages_per_s"] >= TARGETS["messages_per_s"]]
+    print(f"\nZalo channel benchmark: {conv['users']} users x {conv['turns']} turns "
+          f"(think {conv['think_s']} s, offered {conv['offered_msgs_per_s']} msg/s), "
+          f"burst {burst['messages']} messages")
+    width = max(len(r[0]) for r in rows)
+    for name, value, target in rows:
+        print(f"  {name:<{width}}  {value:>12}  {target}")
+    if result["failures"] or conv["timeouts"]:
+        print(f"  failures: {result['failures']}, conversation timeouts: {conv['timeouts']}")
+    verdict = ["ack p99", "e2e p95", "throughput"]
+    print("  targets: " + ", ".join(f"{v} {'met' if ok else 'MISSED'}" for v, ok in zip(verdict, checks)))
+    return all(checks)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rasa-url", help="base URL of a running Rasa server with the zalo channel")
+    parser.add_argument("--fake-url", help="base URL of the fake Zalo API that server sends to")
+    parser.add_argument("--spawn", action="store_true", help="start fake API, action server and Rasa here")
+    parser.add_argument("--project-dir", default=str(ROOT), help="Rasa project for --spawn (models/, actions/)")
+    parser.add_argument("--turn-runner", choices=["thread", "loop"], help="channel setting for --spawn")
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--turns", type=int, default=6)
+    parser.add_argument("--think", type=float, default=1.0, help="mean pause between a user's turns (s)")
+    parser.add_argument("--burst", type=int, default=4, help="messages per user in the burst phase")
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+
+    if args.spawn:
+        with Spawned(Path(args.project_dir), args.turn_runner) as spawned:
+            acc = spawned.account
+            account = ZaloAccount(acc["oa_id"], acc["app_id"], acc["oa_secret_key"], acc["app_secret_key"])
+            result = asyncio.run(run(args, spawned.stack.rasa_url, spawned.fake_url, account))
+    else:
+        if not args.rasa_url or not args.fake_url:
+            parser.error("give --rasa-url and --fake-url, or --spawn")
+        missing = [v for v in ("ZALO_OA_ID", "ZALO_APP_ID", "ZALO_OA_SECRET_KEY") if not os.environ.get(v)]
+        if missing:
+            parser.error(f"set {', '.join(missing)} (the same values the server uses)")
+        account = ZaloAccount(os.environ["ZALO_OA_ID"], os.environ["ZALO_APP_ID"],
+                              os.environ["ZALO_OA_SECRET_KEY"], os.environ.get("ZALO_APP_SECRET_KEY", ""))
+        result = asyncio.run(run(args, args.rasa_url, args.fake_url, account))
+    ok = report(result)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    return 1 if args.strict and not ok else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

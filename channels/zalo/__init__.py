@@ -1,0 +1,21 @@
+"""Zalo Official Account (OA) connector for Rasa 3.6.
+
+Use it from credentials.yml as ``channels.zalo.ZaloInput``; see docs/zalo.md.
+The Rasa-facing classes are imported lazily so that the token command and the benchmark can use
+the rest of the package without loading Rasa.
+"""
+from typing import Any
+
+__all__ = ["ZaloInput", "ZaloOutput"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ZaloInput":
+        from channels.zalo.channel import ZaloInput
+
+        return ZaloInput
+    if name == "ZaloOutput":
+        from channels.zalo.output import ZaloOutput
+
+        return ZaloOutput
+    raise AttributeError(f"module 'channels.zalo' has no attribute {name!r}")

@@ -1,0 +1,137 @@
+"""The Rasa InputChannel ``zalo``: ``POST /webhooks/zalo/webhook`` receives Zalo OA events.
+
+Per request: check the signature over the raw body (401 when missing or wrong), parse the event
+(400 when malformed), drop redeliveries (durable msg_id store), queue the bot turn behind the
+user's earlier ones and answer 200 at once (Zalo wants an answer within 2 seconds).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.zalo.config import ZaloAccount, ZaloSettings, load_settings
+from channels.zalo.events import BadEvent, Ignored, InboundEvent, envelope, parse_event
+from channels.zalo.output import ZaloOutput
+from channels.zalo.runtime import ZaloRuntime
+from channels.zalo.signature import SIGNATURE_HEADER, verify
+
+logger = logging.getLogger(__name__)
+
+
+class ZaloInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "zalo"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "ZaloInput":
+        return cls(load_settings(credentials))
+
+    def __init__(self, settings: ZaloSettings) -> None:
+        self.settings = settings
+        self.runtime = ZaloRuntime(settings)
+        self.stats: Dict[str, int] = {"accepted": 0, "duplicate": 0, "ignored": 0, "bad_request": 0,
+                                      "unauthorized": 0, "overflow": 0}
+
+    def output_channel(self) -> ZaloOutput:
+        assert self.runtime.client is not None, "zalo channel not started"
+        return ZaloOutput(self.runtime.client, self.settings, runner=self.runtime.on_bot_loop)
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """Lets Rasa's HTTP API send proactive messages (sender id ``<oa_id>:<user_id>``)."""
+        return self.output_channel() if self.runtime.started else None
+
+    def _reject(self, status: int, reason: str, stat: str) -> HTTPResponse:
+        self.stats[stat] += 1
+        return response.json({"status": "rejected", "reason": reason}, status=status)
+
+    def _authenticate(self, request: Request, data: Any) -> "tuple[Optional[ZaloAccount], Optional[HTTPResponse]]":
+        try:
+            _, oa_id, timestamp = envelope(data)
+        except BadEvent as exc:
+            return None, self._reject(400, str(exc), "bad_request")
+        account = self.settings.account(oa_id)
+        if account is None:
+            logger.warning("zalo: event for OA %s, which is not configured", oa_id)
+            if self.settings.verify_signature:
+                return None, self._reject(401, "unknown OA", "unauthorized")
+            return None, self._reject(400, "unknown OA", "bad_request")
+        if self.settings.verify_signature and not verify(
+                request.headers.get(SIGNATURE_HEADER), request.body, timestamp, account,
+                self.settings.signature_mode):
+            logger.warning("zalo: rejected an event for OA %s with a wrong signature", oa_id)
+            return None, self._reject(401, "invalid signature", "unauthorized")
+        return account, None
+
+    def _job(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], event: InboundEvent,
+             account: ZaloAccount) -> Callable[[], Awaitable[Any]]:
+        metadata = event.metadata(account.unit)
+
+        async def run_turn() -> None:
+            await on_new_message(UserMessage(
+                text=event.text, output_channel=self.output_channel(), sender_id=event.sender_id,
+                input_channel=self.name(), message_id=event.msg_id, metadata=metadata))
+
+        return run_turn
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        zalo_webhook = Blueprint("zalo_webhook", __name__)
+
+        @zalo_webhook.listener("after_server_start")
+        async def start(app: Any, loop: Any) -> None:
+            await self.runtime.start()
+
+        @zalo_webhook.listener("before_server_stop")
+        async def stop(app: Any, loop: Any) -> None:
+            await self.runtime.stop()
+
+        @zalo_webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok", "accounts": len(self.settings.accounts),
+                                  "started": self.runtime.started,
+                                  "pending_turns": self.runtime.dispatcher.pending(),
+                                  "webhook": self.stats, "turns": self.runtime.dispatcher.stats,
+                                  "api": self.runtime.client.stats if self.runtime.client else {}})
+
+        @zalo_webhook.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            if not self.runtime.started:
+                await self.runtime.start()
+            if self.settings.verify_signature and not request.headers.get(SIGNATURE_HEADER):
+                return self._reject(401, "missing signature", "unauthorized")
+            try:
+                data = json.loads(request.body or b"")
+            except (ValueError, UnicodeDecodeError):
+                return self._reject(400, "body is not JSON", "bad_request")
+            account, rejection = self._authenticate(request, data)
+            if rejection is not None:
+                return rejection
+            assert account is not None
+            try:
+                event = parse_event(data)
+            except BadEvent as exc:
+                logger.warning("zalo: malformed event for OA %s: %s", account.oa_id, exc)
+                return self._reject(400, str(exc), "bad_request")
+            if isinstance(event, Ignored):
+                self.stats["ignored"] += 1
+                return response.json({"status": "ignored", "reason": event.reason})
+            assert self.runtime.dedup is not None
+            if not self.runtime.dedup.claim(event.dedup_key):
+                self.stats["duplicate"] += 1
+                logger.info("zalo: redelivered event %s ignored", event.dedup_key)
+                return response.json({"status": "duplicate"})
+            if not self.runtime.dispatcher.submit(event.sender_id, self._job(on_new_message, event, account)):
+                self.stats["overflow"] += 1
+                logger.warning("zalo: too many pending messages from one user of OA %s; message dropped",
+                               account.oa_id)
+                return response.json({"status": "dropped", "reason": "too many pending messages"})
+            self.stats["accepted"] += 1
+            return response.json({"status": "accepted"})
+
+        return zalo_webhook

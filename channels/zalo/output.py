@@ -1,0 +1,92 @@
+"""Rasa OutputChannel that answers through the Zalo OA message API.
+
+The recipient id is the Rasa sender id ``"<oa_id>:<user_id>"``: the answer goes to that user through
+that OA's account. A failed send is logged (code and meaning) and does not break the bot turn.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional
+
+from rasa.core.channels.channel import OutputChannel
+
+from channels.zalo.client import ZaloClient
+from channels.zalo.config import ZaloSettings
+from channels.zalo.errors import ZaloError
+from channels.zalo.events import split_sender_id
+from channels.zalo.formatting import image_message, plan_text_with_buttons, split_text, text_message
+
+logger = logging.getLogger(__name__)
+
+
+class ZaloOutput(OutputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "zalo"
+
+    def __init__(self, client: ZaloClient, settings: ZaloSettings,
+                 runner: Optional[Callable[[Awaitable[Any]], Awaitable[Any]]] = None) -> None:
+        self.client = client
+        self.settings = settings
+        # Moves the sending onto the loop that owns the HTTP sessions and token locks (the bot loop)
+        # when called from elsewhere, e.g. Rasa's HTTP API triggering a message.
+        self._runner = runner
+
+    async def _send(self, recipient_id: str, messages: Iterable[Dict[str, Any]]) -> None:
+        coro = self._send_all(recipient_id, list(messages))
+        await (self._runner(coro) if self._runner else coro)
+
+    async def _send_all(self, recipient_id: str, messages: List[Dict[str, Any]]) -> None:
+        try:
+            oa_id, user_id = split_sender_id(recipient_id)
+        except ValueError:
+            logger.error("zalo: cannot answer %r: not a '<oa_id>:<user_id>' sender id", recipient_id)
+            return
+        if self.settings.account(oa_id) is None:
+            logger.error("zalo: cannot answer through OA %s: not configured", oa_id)
+            return
+        for message in messages:
+            try:
+                await self.client.send_message(oa_id, user_id, message)
+            except ZaloError as exc:
+                # Already logged with its meaning by the client; later parts would fail the same way.
+                logger.warning("zalo: answer to a user of OA %s dropped: %s", oa_id, exc)
+                return
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._send(recipient_id, [text_message(p) for p in split_text(text, self.settings.text_limit)])
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: List[Dict[str, Any]],
+                                     **kwargs: Any) -> None:
+        await self._send(recipient_id, plan_text_with_buttons(
+            text or "", buttons, self.settings.text_limit, self.settings.max_buttons,
+            self.settings.more_buttons_text))
+
+    async def send_quick_replies(self, recipient_id: str, text: str, quick_replies: List[Dict[str, Any]],
+                                 **kwargs: Any) -> None:
+        await self.send_text_with_buttons(recipient_id, text, quick_replies)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self._send(recipient_id, [image_message(image)])
+
+    async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
+        if isinstance(attachment, dict):
+            await self._send(recipient_id, [{"attachment": attachment}])
+        else:
+            await self.send_text_message(recipient_id, str(attachment))
+
+    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+        """Pass a Zalo ``message`` object through (e.g. a request_user_info template).
+
+        Accepted forms: ``{"zalo": {...message...}}``, ``{"message": {...}}`` or the message itself.
+        """
+        message: Optional[Any] = json_message
+        if isinstance(json_message, dict):
+            if isinstance(json_message.get("zalo"), dict):
+                message = json_message["zalo"]
+            if isinstance(message, dict) and isinstance(message.get("message"), dict):
+                message = message["message"]
+        if not isinstance(message, dict) or not message:
+            logger.error("zalo: custom payload is not a Zalo message object; not sent")
+            return
+        await self._send(recipient_id, [message])

@@ -1,0 +1,104 @@
+"""The connector's long-lived parts, created at server start: stores, token refresher, API client,
+dispatcher. Kept apart from the Sanic blueprint so it can be started and stopped in tests."""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from typing import Any, Awaitable, Optional
+
+from channels.zalo.client import ZaloClient
+from channels.zalo.config import ZaloSettings
+from channels.zalo.dedup import DedupStore
+from channels.zalo.dispatch import OrderedDispatcher
+from channels.zalo.http import SessionPool
+from channels.zalo.tokens import OAuthClient, TokenRegistry, TokenStore
+
+logger = logging.getLogger(__name__)
+
+
+class ZaloRuntime:
+    def __init__(self, settings: ZaloSettings) -> None:
+        self.settings = settings
+        self.sessions = SessionPool(settings.request_timeout)
+        self.dispatcher = OrderedDispatcher(settings.max_pending_per_user,
+                                            threaded=settings.turn_runner == "thread")
+        self.dedup: Optional[DedupStore] = None
+        self.token_store: Optional[TokenStore] = None
+        self.tokens: Optional[TokenRegistry] = None
+        self.client: Optional[ZaloClient] = None
+        self._refresher: Optional["concurrent.futures.Future[Any] | asyncio.Future[Any]"] = None
+        self._start_lock = asyncio.Lock()
+
+    @property
+    def started(self) -> bool:
+        return self.client is not None
+
+    async def start(self) -> None:
+        async with self._start_lock:
+            if self.started:
+                return
+            s = self.settings
+            if not s.verify_signature:
+                logger.warning("zalo: WEBHOOK SIGNATURE VERIFICATION IS OFF (verify_signature: false). "
+                               "Anyone can post events as any user. Use this for local testing only.")
+            self.dedup = DedupStore(s.db_path, s.dedup_retention)
+            self.token_store = TokenStore(s.db_path)
+            oauth = OAuthClient(s.oauth_base_url, self.sessions, backoff_base=s.backoff_base)
+            self.tokens = TokenRegistry(s.accounts.values(), self.token_store, oauth, margin=s.refresh_margin)
+            self.tokens.seed_from_config()
+            self.client = ZaloClient(s.api_base_url, self.tokens, self.sessions, max_retries=s.max_retries,
+                                     backoff_base=s.backoff_base, backoff_max=s.backoff_max)
+            self.dispatcher.start()
+            self._refresher = self._schedule(self._refresh_forever())
+            logger.info("zalo: channel started with %d OA(s), token store %s, API %s, turns on %s",
+                        len(s.accounts), s.db_path, s.api_base_url,
+                        "a dedicated thread" if s.turn_runner == "thread" else "the server loop")
+
+    def _schedule(self, coro: Awaitable[Any]) -> Any:
+        loop = self.dispatcher.loop
+        if self.settings.turn_runner == "thread" and loop is not None:
+            return asyncio.run_coroutine_threadsafe(coro, loop)  # type: ignore[arg-type]
+        return asyncio.ensure_future(coro)
+
+    def on_bot_loop(self, coro: Awaitable[Any]) -> Awaitable[Any]:
+        """Run outbound work on the bot loop, where the token locks and HTTP sessions live."""
+        loop = self.dispatcher.loop
+        try:
+            current = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        if loop is None or current is loop:
+            return coro
+        return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop))  # type: ignore[arg-type]
+
+    async def _refresh_forever(self) -> None:
+        s = self.settings
+        while True:
+            try:
+                assert self.tokens is not None
+                await self.tokens.refresh_due(s.refresh_margin + s.refresh_check_interval)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001
+                logger.exception("zalo: token refresher error")
+            await asyncio.sleep(s.refresh_check_interval)
+
+    async def stop(self) -> None:
+        if not self.started:
+            return
+        if self._refresher is not None:
+            self._refresher.cancel()
+            self._refresher = None
+        try:
+            await self.on_bot_loop(self.dispatcher.wait_idle(10.0))
+            await self.on_bot_loop(self.sessions.close_current())
+        except Exception:  # noqa: BLE001
+            logger.exception("zalo: error while draining bot turns")
+        await self.dispatcher.stop(timeout=0.0)
+        await self.sessions.close_current()
+        assert self.dedup is not None and self.token_store is not None
+        self.dedup.close()
+        self.token_store.close()
+        self.client = None
+        logger.info("zalo: channel stopped")

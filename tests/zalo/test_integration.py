@@ -1,0 +1,188 @@
+"""End to end: the real Rasa server (trained model in models/, zalo channel configured from ZALO_*
+environment variables) and the action server, driven by signed webhook events; what the OA sends is
+read back from the fake Zalo API.
+
+Slow (the servers take a minute or more to start): ``pytest -m integration tests/zalo``.
+"""
+import json
+import time
+from typing import Any, Dict, List
+
+import pytest
+import requests
+
+from fake_zalo import FakeZalo
+from harness import account_dict, follow_event, image_event, signature_for, text_event
+from stack import RasaStack, StackError, find_model
+
+pytestmark = pytest.mark.integration
+
+FEE_PAYLOAD = '/ask_procedure{"procedure":"cu_tru.tam_tru","aspect":"fee"}'
+PROCEDURE_QUESTION = "dang ky tam tru can gi"
+
+
+class Env:
+    def __init__(self, fake: FakeZalo, stack: RasaStack, account: Dict[str, str]) -> None:
+        self.fake, self.stack, self.account = fake, stack, account
+        self.http = requests.Session()
+
+    def post(self, data: Any, signature: Any = "auto") -> requests.Response:
+        body = data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json"}
+        if signature == "auto":
+            signature = signature_for(self.account, body, str(data["timestamp"]))
+        if signature is not None:
+            headers["X-ZEvent-Signature"] = signature
+        return self.http.post(self.stack.webhook_url, data=body, headers=headers, timeout=10)
+
+    def say(self, user: str, text: str, **kwargs: Any) -> requests.Response:
+        resp = self.post(text_event(self.account["oa_id"], user, text, **kwargs))
+        assert resp.status_code == 200, resp.text
+        return resp
+
+    def answers(self, user: str, count: int = 1, timeout: float = 60, settle: float = 1.0) -> List[Dict[str, Any]]:
+        """Wait for ``count`` messages to ``user``, then ``settle`` s more for the rest of the answer."""
+        found = self.fake.wait_for(count, user, timeout)
+        assert len(found) >= count, f"expected {count} message(s) to {user}, got {len(found)}:\n" + \
+            self.stack.tail("rasa", 30)
+        time.sleep(settle)
+        return self.fake.messages_to(user)
+
+    def sender(self, user: str) -> str:
+        return f"{self.account['oa_id']}:{user}"
+
+    def user_events(self, user: str) -> List[Dict[str, Any]]:
+        return [e for e in self.stack.tracker(self.sender(user))["events"] if e["event"] == "user"]
+
+
+@pytest.fixture(scope="session")
+def env(tmp_path_factory):
+    if find_model(RasaStack(tmp_path_factory.mktemp("probe"), "", {}).project_dir) is None:
+        pytest.fail("no trained model: run make train", pytrace=False)
+    fake = FakeZalo().start_in_thread()
+    account = account_dict(oa_id="4300000000000777", app_id="1200000000000777", unit="CA-IT")
+    account["refresh_token"] = fake.issue_tokens(account["oa_id"], account["app_id"],
+                                                 account["app_secret_key"])["refresh_token"]
+    stack = RasaStack(tmp_path_factory.mktemp("rasa"), fake.url, account)
+    try:
+        stack.start()
+    except StackError as exc:
+        fake.stop_thread()
+        pytest.fail(str(exc), pytrace=False)
+    yield Env(fake, stack, account)
+    stack.stop()
+    fake.stop_thread()
+
+
+def text_of(message: Dict[str, Any]) -> str:
+    return message["message"].get("text") or ""
+
+
+def buttons_of(message: Dict[str, Any]) -> List[Dict[str, Any]]:
+    attachment = message["message"].get("attachment") or {}
+    return (attachment.get("payload") or {}).get("buttons") or []
+
+
+def test_greeting_is_answered_with_buttons(env):
+    env.say("it-greet", "xin chào")
+    messages = env.answers("it-greet")
+    assert any(buttons_of(m) for m in messages), messages
+    events = env.user_events("it-greet")
+    assert events[-1]["metadata"]["zalo"]["unit"] == "CA-IT"
+    assert events[-1]["metadata"]["zalo"]["oa_id"] == env.account["oa_id"]
+
+
+def test_procedure_question_is_answered_with_buttons(env):
+    env.say("it-proc", PROCEDURE_QUESTION)
+    first = env.answers("it-proc")[0]
+    assert "Đăng ký tạm trú" in text_of(first).splitlines()[0], first
+    assert buttons_of(first), first
+    assert all(len(text_of(m)) <= 2000 for m in env.fake.messages_to("it-proc"))
+
+
+def test_button_payload_round_trip(env):
+    env.say("it-btn", PROCEDURE_QUESTION)
+    messages = env.answers("it-btn")
+    query_buttons = [b for m in messages for b in buttons_of(m) if b["type"] == "oa.query.show"]
+    assert query_buttons, messages
+    clicked = query_buttons[0]["payload"]
+    before = len(messages)
+    env.say("it-btn", clicked)  # what Zalo sends when the user taps the button
+    assert len(env.answers("it-btn", before + 1)) > before
+    last = env.user_events("it-btn")[-1]
+    assert last["text"] == clicked
+    assert last["parse_data"]["intent"]["name"] == clicked[1:].split("{")[0]
+
+
+def test_fee_payload_answers_the_fee(env):
+    env.say("it-fee", FEE_PAYLOAD)
+    messages = env.answers("it-fee")
+    assert any("Lệ phí" in text_of(m) for m in messages), messages
+
+
+def test_follow_event_gets_the_welcome_menu(env):
+    assert env.post(follow_event(env.account["oa_id"], "it-follow", app_id=env.account["app_id"])).status_code == 200
+    messages = env.answers("it-follow")
+    assert any(buttons_of(m) for m in messages), messages
+    assert env.user_events("it-follow")[-1]["text"] == "/greet"
+
+
+def test_image_reaches_the_bot_with_its_attachment(env):
+    data = image_event(env.account["oa_id"], "it-image", url="https://photo.zdn.vn/cccd.jpg", caption="CCCD")
+    data["app_id"] = env.account["app_id"]
+    assert env.post(data).status_code == 200
+    env.answers("it-image")
+    event = env.user_events("it-image")[-1]
+    assert event["text"] == "/send_attachment"
+    zalo = event["metadata"]["zalo"]
+    assert zalo["attachments"][0]["url"] == "https://photo.zdn.vn/cccd.jpg" and zalo["caption"] == "CCCD"
+
+
+def test_bad_signature_is_rejected_and_nothing_is_sent(env):
+    data = text_event(env.account["oa_id"], "it-badsig", "xin chào")
+    assert env.post(data, signature="mac=" + "0" * 64).status_code == 401
+    assert env.post(data, signature=None).status_code == 401
+    time.sleep(2)
+    assert env.fake.messages_to("it-badsig") == []
+    assert env.user_events("it-badsig") == []
+
+
+def test_malformed_json_is_400(env):
+    assert env.post(b"{not json", signature="mac=" + "0" * 64).status_code == 400
+
+
+def test_duplicate_delivery_gets_one_answer(env):
+    env.say("it-ref", "xin chào")
+    reference = len(env.answers("it-ref", settle=2.0))
+    data = text_event(env.account["oa_id"], "it-dup", "xin chào", msg_id="it-dup-1")
+    assert env.post(data).status_code == 200
+    second = env.post(data)  # Zalo's redelivery
+    assert second.status_code == 200 and second.json()["status"] == "duplicate"
+    assert len(env.answers("it-dup", settle=2.0)) == reference
+    assert len(env.user_events("it-dup")) == 1
+
+
+def test_burst_of_30_from_one_user_is_answered_in_order(env):
+    texts = ["xin chào" if i % 2 == 0 else FEE_PAYLOAD for i in range(30)]
+    for text in texts:
+        env.say("it-burst", text)
+    env.answers("it-burst", 30, timeout=120, settle=3.0)
+    # The bot saw them in the order sent ...
+    assert [e["text"] for e in env.user_events("it-burst")] == texts
+    # ... and the answers went out in that order: greeting answers and fee answers alternate.
+    kinds = ["fee" if "Lệ phí" in text_of(m) else "greet" for m in env.fake.messages_to("it-burst")]
+    collapsed = [k for i, k in enumerate(kinds) if i == 0 or kinds[i - 1] != k]
+    assert collapsed == ["greet" if i % 2 == 0 else "fee" for i in range(30)]
+
+
+def test_token_refresh_during_a_conversation(env):
+    env.say("it-token", "xin chào")
+    before = len(env.answers("it-token"))
+    refreshes = env.fake.refresh_calls
+    env.fake.expire_access_tokens(env.account["oa_id"])
+    env.say("it-token", FEE_PAYLOAD)
+    messages = env.answers("it-token", before + 1)
+    assert any("Lệ phí" in text_of(m) for m in messages[before:])
+    assert env.fake.refresh_calls == refreshes + 1
+    outcomes = [r["outcome"] for r in env.fake.requests]
+    assert -220 in outcomes and outcomes[-1] == "ok"
