@@ -47,10 +47,13 @@ CHANNEL_KEY = "channels.zalo.ZaloInput"
 
 def read_channel_section(path: Optional[str]) -> Optional[Dict[str, Any]]:
     if path is None:
-        default = Path("credentials.yml")
-        if not default.is_file():
+        # The file `make run` uses for the Zalo channel, else a credentials.yml with a zalo section.
+        for default in (Path("credentials.zalo.yml"), Path("credentials.yml")):
+            if default.is_file() and CHANNEL_KEY in (yaml.safe_load(default.read_text(encoding="utf-8")) or {}):
+                path = str(default)
+                break
+        else:
             return None
-        path = str(default)
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     if CHANNEL_KEY not in data:
         raise ZaloConfigError(f"{path} has no '{CHANNEL_KEY}' section")
@@ -169,7 +172,7 @@ def cmd_check(settings: ZaloSettings, args: argparse.Namespace) -> int:
 
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--credentials", help="credentials.yml (default: ./credentials.yml if present, else env)")
+    parser.add_argument("--credentials", help="credentials file (default: ./credentials.zalo.yml or ./credentials.yml with a zalo section, else env)")
     parser.add_argument("--db-path", help="token store (default: from credentials / ZALO_DB_PATH / var/zalo.db)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("status")
