@@ -32,6 +32,11 @@ class EmergencyGuide:
         scores = self._index.scores(normalize(text, self._index.abbreviations))
         return sorted(self.lines, key=lambda l: -scores.get(l.number, 0))
 
+    def mentions(self, text: str) -> bool:
+        """Whether the message names any emergency keyword (fire, robbery, injured…)."""
+        scores = self._index.scores(normalize(text, self._index.abbreviations))
+        return any(score > 0 for score in scores.values())
+
     def reply(self, text: str) -> Reply:
         ranked = self.ranked(text)
         first = ranked[0]

@@ -450,6 +450,55 @@ def cmd_fetch_attachments(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _handoffs(ctx: Context):
+    from anninh.reports.handoff import HandoffStore
+    return HandoffStore(ctx.store().engine)
+
+
+def _handoff_state(h) -> str:
+    if h.status == "closed":
+        return f"closed {fmt_vn(h.closed_at)} by {h.closed_by}"
+    return "open (assistant silent)" if h.active() else "expired"
+
+
+def cmd_handoff_list(ctx: Context, args: argparse.Namespace) -> int:
+    rows = _handoffs(ctx).list(status=args.status, unit=ctx.resolve_unit_filter(args.unit) if args.unit else None,
+                               limit=args.limit or 100)
+    if args.json:
+        _out(json.dumps([{**h.__dict__, "requested_at": fmt_vn(h.requested_at), "expires_at": fmt_vn(h.expires_at),
+                          "closed_at": fmt_vn(h.closed_at) if h.closed_at else None} for h in rows],
+                        ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not rows:
+        _out("(không có yêu cầu gặp cán bộ nào / no handoff requests)")
+        return EXIT_OK
+    for h in rows:
+        _out(f"#{h.id}  {fmt_vn(h.requested_at)}  {h.channel}:{h.sender_id}  {_short(h.unit, 30)}  "
+             f"{_handoff_state(h)}  {_short(h.reason, 40)}")
+    _out(f"({len(rows)} yêu cầu / requests)")
+    return EXIT_OK
+
+
+def cmd_handoff_show(ctx: Context, args: argparse.Namespace) -> int:
+    h = _handoffs(ctx).require(args.id)
+    _out(f"Yêu cầu gặp cán bộ #{h.id} / handoff request #{h.id}")
+    _out(f"  người dân / citizen: {h.channel}:{h.sender_id}" + (f" (OA {h.oa_id})" if h.oa_id else ""))
+    _out(f"  đơn vị / unit: {h.unit or '-'}")
+    _out(f"  lúc / requested: {fmt_vn(h.requested_at)}; im lặng đến / silent until: {fmt_vn(h.expires_at)}")
+    _out(f"  trạng thái / state: {_handoff_state(h)}" + (f"; ghi chú / note: {h.note}" if h.note else ""))
+    _out("  cuộc trò chuyện / conversation so far:")
+    for line in h.transcript:
+        who = "Người dân" if line["who"] == "citizen" else "Trợ lý"
+        _out(f"    {who}: {line['text']}")
+    return EXIT_OK
+
+
+def cmd_handoff_close(ctx: Context, args: argparse.Namespace) -> int:
+    h = _handoffs(ctx).close(args.id, actor=ctx.officer(), note=args.note)
+    _out(f"#{h.id}: đã trả lại cho trợ lý tự động / handed back to the assistant ({h.closed_by})")
+    return EXIT_OK
+
+
 def cmd_check_content(ctx: Context, args: argparse.Namespace) -> int:
     content = ctx.content
     _out(f"OK: {content.path} ({len(content.kinds)} kinds, {len(content.statuses)} statuses, "
@@ -494,6 +543,8 @@ _EPILOG = """examples:
   python -m anninh.officer --officer "Đại úy Nông Văn A" publish TG-2026-000123 "Đã xác minh, ..."
   python -m anninh.officer export --format csv -o bao-cao.csv --from 01/03/2026 --to 31/03/2026
   python -m anninh.officer publish-site -o var/site
+  python -m anninh.officer handoff list --status open
+  python -m anninh.officer --officer "Đại úy Nông Văn A" handoff close 12 --note "Đã hướng dẫn"
 
 exit codes: 0 done; 2 bad input / invalid change (nothing changed); 1 unexpected failure
 """
@@ -581,6 +632,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, help="seconds per download (default 60)")
     p.add_argument("--allowed-hosts", help="comma-separated hosts (.example.com = subdomains); "
                    "default: $REPORTS_ATTACHMENT_HOSTS or any")
+
+    p = add("handoff", ["gap-can-bo"], "requests to talk to an officer: list, show (with the conversation), "
+            "close (hand back to the assistant)", None)
+    hsub = p.add_subparsers(dest="handoff_command", metavar="ACTION", parser_class=_Parser)
+    hsub.required = True
+    hp = hsub.add_parser("list", help="requests, newest first")
+    _common(hp, top=False)
+    hp.add_argument("--status", choices=("open", "closed"))
+    hp.add_argument("--unit")
+    hp.add_argument("--limit", type=int)
+    hp.add_argument("--json", action="store_true")
+    hp.set_defaults(func=cmd_handoff_list)
+    hp = hsub.add_parser("show", help="one request with the conversation so far")
+    _common(hp, top=False)
+    hp.add_argument("id", type=int)
+    hp.set_defaults(func=cmd_handoff_show)
+    hp = hsub.add_parser("close", help="hand the conversation back to the assistant")
+    _common(hp, top=False)
+    hp.add_argument("id", type=int)
+    hp.add_argument("--note", help="note kept with the request")
+    hp.set_defaults(func=cmd_handoff_close)
 
     add("check-content", [], "check content/reports.yml (or --content FILE)", cmd_check_content)
     return parser

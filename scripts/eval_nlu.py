@@ -96,6 +96,8 @@ def evaluate(model: str, data: List[Path]) -> Dict:
 
 def main() -> int:
     logging.disable(logging.WARNING)
+    from rasa.utils.log_utils import configure_structlog
+    configure_structlog(logging.WARNING)  # no per-message debug lines from the parser
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--model", default=str(ROOT / "models" / "zalo-an-ninh.tar.gz"))
     ap.add_argument("--data", nargs="+", type=Path, default=DEFAULT_DATA)

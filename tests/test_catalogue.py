@@ -202,3 +202,27 @@ def test_validate_command_reports_referenced_unknown_id(tmp_path):
     problems = run(root)
     assert [p.field for p in problems] == ["procedure"]
     assert "cu_tru.khong_co" in str(problems[0]) and "rules.yml:7" in str(problems[0])
+
+
+def test_validate_flags_a_malformed_unit_phone_and_a_broken_patrol_entry(tmp_path):
+    from anninh.validate import run
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT_ROOT / "content", root / "content")
+    (root / "data").mkdir()
+    (root / "tests").mkdir()
+    shutil.copy(PROJECT_ROOT / "domain.yml", root / "domain.yml")
+    units = root / "content" / "units.yml"
+    text = units.read_text(encoding="utf-8")
+    start = text.index("  - id: phong_csgt")
+    units.write_text(text[:start] + text[start:].replace('phone: ""', 'phone: "0206 12"', 1),
+                     encoding="utf-8")
+    (root / "content" / "patrol_schedule.yml").write_text(
+        "entries:\n  - id: kh_1\n    from: 2026-02-10\n    to: 2026-02-01\n    route: QL3\n"
+        "    unit: Phòng CSGT\n    source: Kế hoạch số 1\n", encoding="utf-8")
+    warnings = []
+    problems = run(root, warnings=warnings)
+    where = [(Path(p.file).name, p.entry, p.field) for p in problems]
+    assert ("units.yml", "phong_csgt", "phone") in where, where
+    assert any(Path(p.file).name == "patrol_schedule.yml" and p.entry and "kh_1" in p.entry for p in problems), where
+    # a unit whose number is not known yet is a notice, not an error
+    assert any(w.entry == "cong_an_tinh" and w.field == "phone" for w in warnings)

@@ -113,9 +113,34 @@ def _m2_idempotency_and_indexes(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX ix_reports_created_at ON reports (created_at)"))
 
 
+# Migration 3: requests to talk to an officer (human handoff). FROZEN.
+def _m3_handoffs(conn: Connection) -> None:
+    md = MetaData()
+    Table(
+        "report_handoffs", md,
+        Column("id", Integer, primary_key=True),
+        Column("channel", String(32), nullable=False),
+        Column("sender_id", String(128), nullable=False),
+        Column("oa_id", String(64)),
+        Column("unit", String(200)),
+        Column("status", String(16), nullable=False),
+        Column("reason", Text),
+        Column("transcript", Text, nullable=False),
+        Column("requested_at", DateTime, nullable=False),
+        Column("expires_at", DateTime, nullable=False),
+        Column("closed_at", DateTime),
+        Column("closed_by", String(200)),
+        Column("note", Text),
+        Index("ix_report_handoffs_sender", "channel", "sender_id", "status"),
+        Index("ix_report_handoffs_status", "status"),
+    )
+    md.create_all(conn, checkfirst=False)
+
+
 MIGRATIONS: List[Migration] = [
     Migration(1, "initial tables", _m1_initial),
     Migration(2, "idempotency key and listing indexes", _m2_idempotency_and_indexes),
+    Migration(3, "human handoff requests", _m3_handoffs),
 ]
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -92,3 +92,23 @@ audit = Table(
     Column("note", Text),
     Column("details", Text),  # JSON
 )
+
+# version 3: requests to talk to an officer (anninh/reports/handoff.py)
+handoffs = Table(
+    "report_handoffs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(32), nullable=False),
+    Column("sender_id", String(128), nullable=False),
+    Column("oa_id", String(64)),
+    Column("unit", String(200)),
+    Column("status", String(16), nullable=False),  # open | closed
+    Column("reason", Text),
+    Column("transcript", Text, nullable=False),  # JSON list of {"who", "text", "at"}
+    Column("requested_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("closed_at", DateTime),
+    Column("closed_by", String(200)),
+    Column("note", Text),
+)
+Index("ix_report_handoffs_sender", handoffs.c.channel, handoffs.c.sender_id, handoffs.c.status)
+Index("ix_report_handoffs_status", handoffs.c.status)

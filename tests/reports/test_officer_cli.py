@@ -9,6 +9,8 @@ import subprocess
 from typing import List, Optional
 
 import pytest
+
+from anninh.reports.migrations import LATEST_VERSION
 from aiohttp import web
 
 from anninh import officer
@@ -241,6 +243,13 @@ def _bad_cases(tg_new, tg_closed, tmp):
         (["fetch-attachments", "--timeout", "-1"], {}, "--timeout"),
         (["fetch-attachments", "--limit", "0"], {}, "--limit"),
         (["fetch-attachments", "--code", "TG-2001-000001"], {}, "no report"),
+        # handoff
+        (["handoff"], {}, "required"),
+        (["handoff", "list", "--status", "maybe"], {}, "invalid choice"),
+        (["handoff", "show", "999"], {}, "no handoff request"),
+        (["handoff", "show", "abc"], {}, "invalid int"),
+        (["handoff", "close", "999"], {}, "--officer"),
+        (["handoff", "close", "999"], officer_env, "no handoff request"),
         # check-content
         (["check-content", "--content", str(broken_content)], {}, "YAML"),
         (["list", "--content", str(tmp / "missing.yml")], {}, "không tìm thấy"),
@@ -298,7 +307,7 @@ def test_unmigrated_and_future_databases_are_refused(db):
     assert res.returncode == 2 and "schema version 1" in res.stderr
     res = run_inprocess(db.cli_args() + ["migrate", "--status"])
     assert res.returncode == 0 and "schema version: 1" in res.stdout
-    assert "schema version is now 2" in run_inprocess(db.cli_args() + ["migrate"]).stdout
+    assert f"schema version is now {LATEST_VERSION}" in run_inprocess(db.cli_args() + ["migrate"]).stdout
     assert "nothing to do" in run_inprocess(db.cli_args() + ["migrate"]).stdout
 
 

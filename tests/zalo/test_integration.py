@@ -63,7 +63,10 @@ def env(tmp_path_factory):
     account = account_dict(oa_id="4300000000000777", app_id="1200000000000777", unit="CA-IT")
     account["refresh_token"] = fake.issue_tokens(account["oa_id"], account["app_id"],
                                                  account["app_secret_key"])["refresh_token"]
-    stack = RasaStack(tmp_path_factory.mktemp("rasa"), fake.url, account)
+    reports_db = tmp_path_factory.mktemp("reports") / "reports.db"
+    stack = RasaStack(tmp_path_factory.mktemp("rasa"), fake.url, account,
+                      extra_env={"REPORTS_DB_URL": f"sqlite:///{reports_db}"})
+    stack.reports_db_url = f"sqlite:///{reports_db}"
     try:
         stack.start()
     except StackError as exc:
@@ -186,3 +189,31 @@ def test_token_refresh_during_a_conversation(env):
     assert env.fake.refresh_calls == refreshes + 1
     outcomes = [r["outcome"] for r in env.fake.requests]
     assert -220 in outcomes and outcomes[-1] == "ok"
+
+
+def test_talk_to_an_officer_silence_emergency_and_hand_back(env):
+    from anninh.reports.db import make_engine
+    from anninh.reports.handoff import HandoffStore
+
+    user = "it-handoff"
+    env.say(user, "cho tôi gặp cán bộ")
+    first = env.answers(user)
+    assert "đã chuyển yêu cầu" in text_of(first[-1]), first
+    env.say(user, "dang ky tam tru can gi")
+    time.sleep(4)  # the officer answers in the OA inbox: the assistant says nothing
+    assert len(env.fake.messages_to(user)) == len(first)
+    env.say(user, "cháy nhà rồi cứu với")
+    during = env.answers(user, len(first) + 1)
+    assert "114" in text_of(during[len(first)]), during
+    engine = make_engine(env.stack.reports_db_url)
+    try:
+        store = HandoffStore(engine)
+        request = store.current("zalo", env.sender(user))
+        assert request is not None and "cho tôi gặp cán bộ" in [l["text"] for l in request.transcript]
+        store.close(request.id, actor="Đại úy Nam")
+    finally:
+        engine.dispose()
+    env.say(user, "xin chào")
+    after = env.answers(user, len(during) + 1, settle=2.0)
+    texts = [text_of(m) for m in after[len(during):]]
+    assert any("kết thúc" in t for t in texts) and any("xin chào" in t.lower() for t in texts), texts
