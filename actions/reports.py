@@ -25,6 +25,7 @@ from anninh.reports.export import public_entries
 FORM_SLOTS = ("report_kind", "report_description", "report_place", "report_location", "report_time",
               "report_attachments", "report_evidence", "report_contact", "report_confirmed")
 MIN_DESCRIPTION_CHARS = 20
+LOCATION_PLACE_PREFIX = "Vị trí gửi qua Zalo"
 MAX_ATTACHMENTS = 10
 ATTACHMENT_TYPES = {"image": "image", "video": "video", "audio": "audio", "file": "file",
                     "gif": "image"}
@@ -106,7 +107,7 @@ class ValidateReportForm(FormValidationAction):
         lat, lon = location.get("latitude"), location.get("longitude")
         if lat is None or lon is None:
             return {}
-        return {"report_place": f"Vị trí gửi qua Zalo ({lat:.5f}, {lon:.5f})",
+        return {"report_place": f"{LOCATION_PLACE_PREFIX} ({lat:.5f}, {lon:.5f})",
                 "report_location": f"{lat},{lon}"}
 
     async def extract_report_location(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -125,8 +126,12 @@ class ValidateReportForm(FormValidationAction):
     async def extract_report_evidence(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") != "report_evidence":
             return {}
-        if _intent(tracker) in ("send_attachment", "cancel", "emergency", "ask_procedure",
-                                "correct_report"):
+        if _intent(tracker) == "send_attachment":
+            # Another photo: keep asking for evidence. The (empty) value tells the form that this
+            # message was for it, so it goes on instead of rejecting the turn;
+            # validate_report_evidence keeps the attachment.
+            return {"report_evidence": None}
+        if _intent(tracker) in ("cancel", "emergency", "ask_procedure", "correct_report"):
             return {}
         return {"report_evidence": "done"}
 
@@ -160,6 +165,14 @@ class ValidateReportForm(FormValidationAction):
         if _intent(tracker) == "affirm":
             return {"report_confirmed": True}
         return {}
+
+    async def validate_report_evidence(self, value: Any, dispatcher: CollectingDispatcher,
+                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        # The form only returns its required slots, so the attachments travel with this one.
+        if _intent(tracker) == "send_attachment":
+            return {"report_evidence": None,
+                    **await self.extract_report_attachments(dispatcher, tracker, domain)}
+        return {"report_evidence": value}
 
     def validate_report_description(self, value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -205,6 +218,23 @@ def _reset() -> List[Dict[Text, Any]]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None)]
 
 
+def report_coordinates(tracker: Tracker) -> "tuple[Optional[float], Optional[float]]":
+    """The Zalo location given as the report's place: the report_location slot, else the newest
+    location the citizen sent during this form (the form does not return that extra slot)."""
+    location = (tracker.get_slot("report_location") or "").split(",")
+    if len(location) == 2:
+        return float(location[0]), float(location[1])
+    if not str(tracker.get_slot("report_place") or "").startswith(LOCATION_PLACE_PREFIX):
+        return None, None
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == "report_form":
+            break
+        found = ((event.get("metadata") or {}).get("zalo") or {}).get("location") or {}
+        if event.get("event") == "user" and found.get("latitude") is not None:
+            return float(found["latitude"]), float(found["longitude"])
+    return None, None
+
+
 class ActionSubmitReport(Action):
     def name(self) -> Text:
         return "action_submit_report"
@@ -214,8 +244,7 @@ class ActionSubmitReport(Action):
             return _reset()
         zalo = metadata(tracker)
         contact = tracker.get_slot("report_contact") or {}
-        location = (tracker.get_slot("report_location") or "").split(",")
-        lat, lon = (float(location[0]), float(location[1])) if len(location) == 2 else (None, None)
+        lat, lon = report_coordinates(tracker)
         attachments = [AttachmentIn(a["url"], a.get("type", "file"))
                        for a in tracker.get_slot("report_attachments") or []]
         who = requester(tracker)

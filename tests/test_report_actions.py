@@ -162,3 +162,24 @@ def test_cancel_and_correct():
 def test_the_form_slots_are_in_the_domain():
     form = DOMAIN["forms"]["report_form"]["required_slots"]
     assert set(form) <= set(DOMAIN["slots"]) and set(reports.FORM_SLOTS) <= set(DOMAIN["slots"])
+
+
+def test_a_photo_during_the_evidence_step_is_kept_and_the_form_goes_on():
+    form = ValidateReportForm()
+    t = tracker("/send_attachment", intent="send_attachment", slots={"requested_slot": "report_evidence"},
+                metadata={"attachments": [{"type": "image", "url": "https://photo.zdn.vn/a.jpg"}]})
+    extracted = asyncio.run(form.extract_report_evidence(CollectingDispatcher(), t, DOMAIN))
+    assert extracted == {"report_evidence": None}  # the form accepts the turn, asks again
+    validated = asyncio.run(form.validate_report_evidence(None, CollectingDispatcher(), t, DOMAIN))
+    assert validated["report_attachments"] == [{"url": "https://photo.zdn.vn/a.jpg", "type": "image"}]
+
+
+def test_coordinates_come_from_the_location_sent_during_the_form():
+    from actions.reports import report_coordinates
+    t = tracker("/send_location", intent="send_location",
+                slots={"report_place": "Vị trí gửi qua Zalo (22.66568, 106.25790)"},
+                metadata={"location": {"latitude": 22.66568, "longitude": 106.2579}})
+    assert report_coordinates(t) == (22.66568, 106.2579)
+    typed = tracker("x", slots={"report_place": "thôn Nà Lạn"},
+                    metadata={"location": {"latitude": 1.0, "longitude": 2.0}})
+    assert report_coordinates(typed) == (None, None)

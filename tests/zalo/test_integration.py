@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from fake_zalo import FakeZalo
-from harness import account_dict, follow_event, image_event, signature_for, text_event
+from harness import account_dict, follow_event, image_event, location_event, signature_for, text_event
 from stack import RasaStack, StackError, find_model
 
 pytestmark = pytest.mark.integration
@@ -217,3 +217,47 @@ def test_talk_to_an_officer_silence_emergency_and_hand_back(env):
     after = env.answers(user, len(during) + 1, settle=2.0)
     texts = [text_of(m) for m in after[len(during):]]
     assert any("kết thúc" in t for t in texts) and any("xin chào" in t.lower() for t in texts), texts
+
+
+def test_crime_report_with_a_photo_and_a_location_over_zalo(env):
+    """The whole form through the connector: the photo and the Zalo location reach the stored
+    report, the citizen gets a code, and only they can look it up."""
+    import re
+
+    from anninh.reports import Requester, ReportStore
+
+    user = "it-report"
+
+    def step(event_or_text: Any) -> str:
+        before = len(env.fake.messages_to(user))
+        if isinstance(event_or_text, str):
+            env.say(user, event_or_text)
+        else:
+            event_or_text["app_id"] = env.account["app_id"]
+            assert env.post(event_or_text).status_code == 200
+        return "\n".join(text_of(m) for m in env.answers(user, before + 1, settle=1.5)[before:])
+
+    step("tôi muốn tố giác một vụ lừa đảo qua mạng")
+    step('/report_crime{"report_kind":"to_giac"}')
+    step("Có người gọi điện giả danh công an bắt chuyển 20 triệu đồng vào tài khoản lạ")
+    step(location_event(env.account["oa_id"], user, lat="22.66568", lon="106.25790"))
+    step("tối qua khoảng 8 giờ")
+    evidence = step(image_event(env.account["oa_id"], user, url="https://photo.zdn.vn/bang-chung.jpg"))
+    assert "1 tệp" in evidence, evidence
+    step("/affirm")
+    summary = step("/deny")  # anonymous
+    assert "22.66568" in summary, summary
+    done = step("/affirm")
+    code = re.search(r"\bTG-\d{4}-\d{6}\b", done).group()
+    store = ReportStore.open(env.stack.reports_db_url)
+    try:
+        report = store.get(code)
+        assert report.channel == "zalo" and report.sender_id == env.sender(user)
+        assert (report.latitude, report.longitude) == (22.66568, 106.2579)
+        assert [a.url for a in report.attachments] == ["https://photo.zdn.vn/bang-chung.jpg"]
+        assert report.anonymous and report.contact_phone is None
+        assert store.lookup(code, Requester("zalo", env.sender(user))) is not None
+        assert store.lookup(code, Requester("zalo", env.sender("someone-else"))) is None
+    finally:
+        store.close()
+    assert code in step(f"kiểm tra tố giác {code}")
