@@ -154,7 +154,7 @@ def main() -> int:
     zalo = ROOT / "bench" / "zalo_bench.py"
     if zalo.exists() and not args.skip_zalo:
         print("\nZalo connector:")
-        subprocess.run([str(BIN / "python"), str(zalo)], cwd=ROOT, env=base_env())
+        subprocess.run([str(BIN / "python"), str(zalo), "--spawn"], cwd=ROOT, env=base_env())
     return 0
 
 
