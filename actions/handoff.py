@@ -20,6 +20,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionReverted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.replies import send
 from actions.reports import metadata, requester
 from anninh.emergency import load_emergency
 from anninh.handoff import load_handoff, transcript_from_events
@@ -94,6 +95,5 @@ class ActionHandoffCheck(Action):
                                for r in ranking[:2])
         guide = load_emergency()
         if likely_emergency and guide.mentions(text):
-            dispatcher.utter_message(text=guide.reply(text).text,
-                                     buttons=guide.reply(text).buttons or None)
+            send(dispatcher, [guide.reply(text)])
         return []
