@@ -22,9 +22,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.replies import send
 from actions.reports import metadata, requester
+from actions.reports import store as report_store
 from anninh.emergency import load_emergency
 from anninh.handoff import load_handoff, transcript_from_events
-from anninh.reports import ReportStore
 from anninh.reports.handoff import HandoffStore
 from anninh.reports.timeutil import VN_TZ
 
@@ -35,7 +35,8 @@ EMERGENCY_MIN_CONFIDENCE = 0.2
 
 @lru_cache(maxsize=1)
 def handoff_store() -> HandoffStore:
-    return HandoffStore(ReportStore.open(migrate=True).engine)
+    # Same database and engine as the report actions (already migrated by store()).
+    return HandoffStore(report_store().engine)
 
 
 def now_vn() -> datetime:

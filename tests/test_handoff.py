@@ -81,7 +81,7 @@ def database(tmp_path, monkeypatch):
     reports.store.cache_clear()
     handoff_actions.handoff_store.cache_clear()
     yield
-    handoff_actions.handoff_store().engine.dispose()
+    reports.store().close()  # the handoff store shares its engine
     handoff_actions.handoff_store.cache_clear()
     reports.store.cache_clear()
 
