@@ -55,6 +55,12 @@ def requester(tracker: Tracker) -> Requester:
     return Requester(tracker.get_latest_input_channel() or "rest", tracker.sender_id)
 
 
+def _zalo_location(tracker: Tracker) -> "tuple[Optional[float], Optional[float]]":
+    location = metadata(tracker).get("location") or {}
+    lat, lon = location.get("latitude"), location.get("longitude")
+    return (None, None) if lat is None or lon is None else (lat, lon)
+
+
 def unit_of_place(place: str) -> Optional[str]:
     commune = find_commune(place)
     return f"Công an {commune.kind} {commune.name}" if commune else None
@@ -103,15 +109,22 @@ class ValidateReportForm(FormValidationAction):
                                    domain: DomainDict) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") != "report_place" or _intent(tracker) != "send_location":
             return {}
-        location = metadata(tracker).get("location") or {}
-        lat, lon = location.get("latitude"), location.get("longitude")
-        if lat is None or lon is None:
+        lat, lon = _zalo_location(tracker)
+        if lat is None:
             return {}
-        return {"report_place": f"{LOCATION_PLACE_PREFIX} ({lat:.5f}, {lon:.5f})",
-                "report_location": f"{lat},{lon}"}
+        return {"report_place": f"{LOCATION_PLACE_PREFIX} ({lat:.5f}, {lon:.5f})"}
 
     async def extract_report_location(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         return {}
+
+    async def validate_report_place(self, value: Any, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        # The coordinates of a Zalo location travel with the place: the form returns only its
+        # required slots, and a report_location set at extraction would be dropped.
+        lat, lon = _zalo_location(tracker) if _intent(tracker) == "send_location" else (None, None)
+        if lat is None:
+            return {"report_place": value}
+        return {"report_place": value, "report_location": f"{lat},{lon}"}
 
     async def extract_report_attachments(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if _intent(tracker) != "send_attachment":
@@ -218,23 +231,6 @@ def _reset() -> List[Dict[Text, Any]]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None)]
 
 
-def report_coordinates(tracker: Tracker) -> "tuple[Optional[float], Optional[float]]":
-    """The Zalo location given as the report's place: the report_location slot, else the newest
-    location the citizen sent during this form (the form does not return that extra slot)."""
-    location = (tracker.get_slot("report_location") or "").split(",")
-    if len(location) == 2:
-        return float(location[0]), float(location[1])
-    if not str(tracker.get_slot("report_place") or "").startswith(LOCATION_PLACE_PREFIX):
-        return None, None
-    for event in reversed(tracker.events):
-        if event.get("event") == "active_loop" and event.get("name") == "report_form":
-            break
-        found = ((event.get("metadata") or {}).get("zalo") or {}).get("location") or {}
-        if event.get("event") == "user" and found.get("latitude") is not None:
-            return float(found["latitude"]), float(found["longitude"])
-    return None, None
-
-
 class ActionSubmitReport(Action):
     def name(self) -> Text:
         return "action_submit_report"
@@ -244,7 +240,8 @@ class ActionSubmitReport(Action):
             return _reset()
         zalo = metadata(tracker)
         contact = tracker.get_slot("report_contact") or {}
-        lat, lon = report_coordinates(tracker)
+        location = (tracker.get_slot("report_location") or "").split(",")
+        lat, lon = (float(location[0]), float(location[1])) if len(location) == 2 else (None, None)
         attachments = [AttachmentIn(a["url"], a.get("type", "file"))
                        for a in tracker.get_slot("report_attachments") or []]
         who = requester(tracker)

@@ -103,7 +103,8 @@ def test_location_and_attachments_from_zalo_metadata():
     meta = {"location": {"latitude": 22.6657, "longitude": 106.2579}}
     t = tracker("/send_location", "send_location", slots={"requested_slot": "report_place"},
                 metadata=meta)
-    result = asyncio.run(form.extract_report_place(CollectingDispatcher(), t, DOMAIN))
+    place = asyncio.run(form.extract_report_place(CollectingDispatcher(), t, DOMAIN))["report_place"]
+    result = asyncio.run(form.validate_report_place(place, CollectingDispatcher(), t, DOMAIN))
     assert result["report_location"] == "22.6657,106.2579"
     meta = {"attachments": [{"type": "image", "url": "https://z/1.jpg"},
                             {"type": "sticker", "url": "https://z/s.png"}]}
@@ -174,12 +175,14 @@ def test_a_photo_during_the_evidence_step_is_kept_and_the_form_goes_on():
     assert validated["report_attachments"] == [{"url": "https://photo.zdn.vn/a.jpg", "type": "image"}]
 
 
-def test_coordinates_come_from_the_location_sent_during_the_form():
-    from actions.reports import report_coordinates
-    t = tracker("/send_location", intent="send_location",
-                slots={"report_place": "Vị trí gửi qua Zalo (22.66568, 106.25790)"},
-                metadata={"location": {"latitude": 22.66568, "longitude": 106.2579}})
-    assert report_coordinates(t) == (22.66568, 106.2579)
-    typed = tracker("x", slots={"report_place": "thôn Nà Lạn"},
-                    metadata={"location": {"latitude": 1.0, "longitude": 2.0}})
-    assert report_coordinates(typed) == (None, None)
+def test_coordinates_of_a_zalo_location_survive_the_form_validation():
+    form = ValidateReportForm()
+    sent = tracker("/send_location", intent="send_location", slots={"requested_slot": "report_place"},
+                   metadata={"location": {"latitude": 22.66568, "longitude": 106.2579}})
+    place = asyncio.run(form.extract_report_place(CollectingDispatcher(), sent, DOMAIN))
+    assert place == {"report_place": "Vị trí gửi qua Zalo (22.66568, 106.25790)"}
+    validated = asyncio.run(form.validate_report_place(place["report_place"], CollectingDispatcher(), sent, DOMAIN))
+    assert validated["report_location"] == "22.66568,106.2579"
+    typed = tracker("thôn Nà Lạn", intent="report_crime", slots={"requested_slot": "report_place"})
+    assert asyncio.run(form.validate_report_place("thôn Nà Lạn", CollectingDispatcher(), typed, DOMAIN)) == \
+        {"report_place": "thôn Nà Lạn"}
