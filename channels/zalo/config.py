@@ -74,11 +74,26 @@ class ZaloSettings:
     max_buttons: int = 5
     more_buttons_text: str = "Các lựa chọn khác:"
     dedup_retention: float = 7 * 24 * 3600.0
+    # Events whose timestamp is older than this (Zalo retries for about 2 h) or more than
+    # max_clock_skew in the future are not processed, on arrival nor when replayed after a crash.
+    # Kept below dedup_retention, so a replayed old event is either remembered or too old.
+    max_event_age: float = 6 * 3600.0
+    max_clock_skew: float = 600.0
+    # With several worker processes: how long a turn waits for the same user's earlier message,
+    # handled by another worker, before it goes on anyway.
+    order_wait: float = 60.0
     max_pending_per_user: int = 100
     # thread: bot turns run on a dedicated event loop thread so that CPU-heavy NLU never delays
     # the webhook acknowledgement; loop: bot turns run on Sanic's loop (needed e.g. with an
     # asyncio-bound event broker such as RabbitMQ/pika).
     turn_runner: str = "thread"
+    # With turn_runner thread: how long (ms) a busy thread may keep Python's GIL before another
+    # thread that wants it gets it. Python's default is 5 ms; a webhook acknowledgement needs the GIL
+    # several times, so with bot turns busy it would pay that again and again. 0 keeps the default.
+    switch_interval_ms: float = 1.0
+    # At start, move the objects loaded so far (the model) out of the garbage collector's reach
+    # (gc.freeze), so that full collections do not stall the server for half a second.
+    freeze_gc: bool = True
 
     def account(self, oa_id: str) -> Optional[ZaloAccount]:
         return self.accounts.get(str(oa_id))
@@ -196,7 +211,11 @@ _NUMBERS = {
     "text_limit": int,
     "max_buttons": int,
     "dedup_retention": float,
+    "max_event_age": float,
+    "max_clock_skew": float,
+    "order_wait": float,
     "max_pending_per_user": int,
+    "switch_interval_ms": float,
 }
 _KNOWN_KEYS = set(_NUMBERS) | {
     "accounts",
@@ -208,6 +227,7 @@ _KNOWN_KEYS = set(_NUMBERS) | {
     "oauth_base_url",
     "more_buttons_text",
     "turn_runner",
+    "freeze_gc",
 }
 
 
@@ -256,6 +276,8 @@ def load_settings(
         if mode not in SIGNATURE_MODES:
             raise ZaloConfigError(f"zalo: signature_mode must be one of {', '.join(SIGNATURE_MODES)}")
         settings.signature_mode = mode
+    if creds.get("freeze_gc") is not None:
+        settings.freeze_gc = _as_bool(creds["freeze_gc"], "freeze_gc")
     if creds.get("turn_runner") is not None:
         runner = str(creds["turn_runner"]).strip().lower()
         if runner not in TURN_RUNNERS:
@@ -266,6 +288,10 @@ def load_settings(
     for key, kind in _NUMBERS.items():
         if creds.get(key) is not None:
             setattr(settings, key, _as_number(creds[key], key, kind))
+    if not 0 < settings.max_event_age < settings.dedup_retention:
+        raise ZaloConfigError("zalo: max_event_age must be above 0 and below dedup_retention")
+    if settings.switch_interval_ms and not 0.1 <= settings.switch_interval_ms <= 100:
+        raise ZaloConfigError("zalo: switch_interval_ms must be between 0.1 and 100 (or 0 for Python's default)")
     if settings.max_buttons < 1 or settings.text_limit < 100:
         raise ZaloConfigError("zalo: max_buttons must be ≥ 1 and text_limit ≥ 100")
     return settings

@@ -3,12 +3,16 @@ Rasa agent (see harness.StandInBot); the integration tests use the real one."""
 import asyncio
 import json
 import logging
+import sys
 import time
 
 import pytest
 
 from harness import (ChannelHarness, StandInBot, account_dict, follow_event, image_event, location_event,
                      submit_info_event, text_event)
+
+from channels.zalo.events import parse_event
+from channels.zalo.inbox import Inbox
 
 USER = "8800000000000001"
 
@@ -139,6 +143,39 @@ async def test_duplicate_delivery_is_handled_once_also_after_restart(tmp_path):
     await fake.stop()
 
 
+async def test_an_event_older_than_the_retry_window_is_not_processed(tmp_path):
+    async with ChannelHarness(tmp_path) as h:
+        data = text_event(h.account["oa_id"], USER, "cũ")
+        data["timestamp"] = str(int((time.time() - 7 * 3600) * 1000))  # max_event_age is 6 h
+        resp = await h.post(data)
+        assert resp.status == 200 and (await resp.json())["reason"] == "stale timestamp"
+        future = text_event(h.account["oa_id"], USER, "tương lai")
+        future["timestamp"] = str(int((time.time() + 3600) * 1000))
+        assert (await (await h.post(future)).json())["status"] == "ignored"
+        assert (await (await h.post(text_event(h.account["oa_id"], USER, "mới"))).json())["status"] == "accepted"
+        await h.fake.wait_for_async(1, USER)
+        await asyncio.sleep(0.1)
+        assert [m.text for m in h.bot.received] == ["mới"]
+        assert h.channel.stats["stale"] == 2
+
+
+async def test_messages_accepted_by_a_process_that_died_are_answered_at_start(tmp_path):
+    # What a crash right after the 200 leaves behind: inbox rows of a process that is gone.
+    dead = Inbox(str(tmp_path / "zalo.db"), owner="999999999:1")
+    oa = account_dict()["oa_id"]
+    for i, text in enumerate(["một", "hai"]):
+        dead.accept(parse_event(text_event(oa, USER, text, msg_id=f"lost-{i}")))
+    dead.close()
+    async with ChannelHarness(tmp_path) as h:
+        messages = await h.fake.wait_for_async(2, USER)
+        assert [m["message"]["text"] for m in messages] == ["echo:một", "echo:hai"]
+        assert h.channel.stats["replayed"] == 2
+        await asyncio.sleep(0.1)
+        assert h.channel.runtime.inbox.pending() == 0
+        # A redelivery of the same event by Zalo is still a duplicate.
+        assert (await (await h.post(text_event(oa, USER, "một", msg_id="lost-0"))).json())["status"] == "duplicate"
+
+
 async def test_burst_from_one_user_is_answered_in_order(tmp_path, runner):
     async with ChannelHarness(tmp_path, bot=StandInBot(jitter=0.02), turn_runner=runner) as h:
         oa = h.account["oa_id"]
@@ -185,6 +222,17 @@ async def test_ack_stays_fast_while_turns_burn_cpu_on_the_bot_loop(tmp_path):
             await asyncio.sleep(0.01)
         await h.fake.wait_for_async(20, timeout=10)
         assert sorted(acks)[-2] < 0.04, acks  # p95: not held up by the 50 ms turns
+
+
+async def test_thread_runner_shortens_the_gil_switch_interval_and_restores_it(tmp_path):
+    before = sys.getswitchinterval()
+    async with ChannelHarness(tmp_path, turn_runner="thread") as h:
+        assert (await h.post(text_event(h.account["oa_id"], USER, "x"))).status == 200
+        assert sys.getswitchinterval() == pytest.approx(0.001)
+    assert sys.getswitchinterval() == before
+    async with ChannelHarness(tmp_path / "loop", turn_runner="loop") as h:
+        assert (await h.post(text_event(h.account["oa_id"], USER, "x"))).status == 200
+        assert sys.getswitchinterval() == before
 
 
 async def test_token_refresh_during_a_conversation(tmp_path):

@@ -71,10 +71,16 @@ def test_accounts_file_with_unset_variable(tmp_path):
     ({"accounts": [account_dict("1")], "signature_mode": "loose"}, "signature_mode"),
     ({"accounts": [account_dict("1")], "max_retries": "many"}, "number"),
     ({"accounts_file": "/nonexistent.yml"}, "does not exist"),
+    ({"accounts": [account_dict("1")], "switch_interval_ms": 500}, "switch_interval_ms"),
 ])
 def test_invalid_configurations(creds, match):
     with pytest.raises(ZaloConfigError, match=match):
         load_settings(creds, {})
+
+
+def test_switch_interval_default_and_off():
+    assert load_settings({"accounts": [account_dict("1")]}, {}).switch_interval_ms == 1.0
+    assert load_settings({"accounts": [account_dict("1")], "switch_interval_ms": 0}, {}).switch_interval_ms == 0
 
 
 def test_verification_can_be_turned_off_explicitly_only():
