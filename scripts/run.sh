@@ -19,6 +19,22 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
+ENDPOINTS=endpoints.yml
+WORKERS=${RASA_WORKERS:-1}
+if [ "$WORKERS" != 1 ] || [ "${RASA_ENDPOINTS:-}" = production ]; then
+  # Several worker processes share conversations through PostgreSQL and Redis (endpoints.production.yml).
+  ENDPOINTS=endpoints.production.yml
+  export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://localhost:$ACTIONS_PORT/webhook}
+  export TRACKER_DB_HOST=${TRACKER_DB_HOST:-127.0.0.1} TRACKER_DB_PORT=${TRACKER_DB_PORT:-5432}
+  export TRACKER_DB_NAME=${TRACKER_DB_NAME:-zalo_an_ninh} TRACKER_DB_USER=${TRACKER_DB_USER:-postgres}
+  export TRACKER_DB_PASSWORD=${TRACKER_DB_PASSWORD:-} TRACKER_DB_LOGIN_DB=${TRACKER_DB_LOGIN_DB:-postgres}
+  export LOCK_STORE_REDIS_HOST=${LOCK_STORE_REDIS_HOST:-127.0.0.1} LOCK_STORE_REDIS_PORT=${LOCK_STORE_REDIS_PORT:-6379}
+  export LOCK_STORE_REDIS_DB=${LOCK_STORE_REDIS_DB:-1} LOCK_STORE_REDIS_PASSWORD=${LOCK_STORE_REDIS_PASSWORD:-}
+  export LOCK_STORE_KEY_PREFIX=${LOCK_STORE_KEY_PREFIX:-zaloanninh}
+  export SANIC_WORKERS=$WORKERS
+  echo "$WORKERS worker processes; conversations in PostgreSQL $TRACKER_DB_HOST:$TRACKER_DB_PORT/$TRACKER_DB_NAME, locks in Redis $LOCK_STORE_REDIS_HOST:$LOCK_STORE_REDIS_PORT"
+fi
+
 CREDENTIALS=credentials.yml
 if [ -n "${ZALO_OA_ID:-}" ] || [ -n "${ZALO_ACCOUNTS_FILE:-}" ]; then
   CREDENTIALS=credentials.zalo.yml
@@ -26,9 +42,9 @@ if [ -n "${ZALO_OA_ID:-}" ] || [ -n "${ZALO_ACCOUNTS_FILE:-}" ]; then
 fi
 
 if [ "$MODE" = shell ]; then
-  "$BIN/rasa" shell --model models --endpoints endpoints.yml
+  "$BIN/rasa" shell --model models --endpoints "$ENDPOINTS"
 else
   echo "Assistant on http://localhost:$RASA_PORT (REST: POST /webhooks/rest/webhook)"
-  "$BIN/rasa" run --model models --port "$RASA_PORT" --endpoints endpoints.yml \
+  "$BIN/rasa" run --model models --port "$RASA_PORT" --endpoints "$ENDPOINTS" \
     --credentials "$CREDENTIALS"
 fi

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import itertools
 import json
 import secrets
@@ -95,6 +96,7 @@ class FakeZalo:
         self._runner: Optional[web.AppRunner] = None
         self._thread: Optional[threading.Thread] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._arrival: Optional[asyncio.Event] = None  # set when a message arrives (long polls)
 
     # ----------------------------------------------------------------- lifecycle
     @property
@@ -380,6 +382,7 @@ class FakeZalo:
                     "received_at": received_at, "answered_at": time.time(),
                 })
                 self._changed.notify_all()
+            self._wake_pollers()
             return web.json_response({"error": 0, "message": "Success",
                                       "data": {"message_id": message_id, "user_id": body["recipient"]["user_id"]}})
         finally:
@@ -433,9 +436,30 @@ class FakeZalo:
                                   "data": {"oa_id": access.oa_id, "name": "Fake OA"}})  # type: ignore[union-attr]
 
     # ------------------------------------------------------------ control API
+    def _wake_pollers(self) -> None:
+        # Runs on the fake's loop (in the message handler), where the pollers wait.
+        if self._arrival is not None:
+            self._arrival.set()
+            self._arrival = None
+
+    def _messages_since(self, since: int) -> List[Dict[str, Any]]:
+        with self._lock:
+            messages = self._state.messages  # appended in seq order
+            return messages[bisect.bisect_right(messages, since, key=lambda m: m["seq"]):]
+
     async def _ctl_messages(self, request: web.Request) -> web.Response:
+        """Messages after ``since``; with ``wait`` (seconds, ≤ 30), wait for one when there are none."""
         since = int(request.query.get("since", "0"))
-        messages = [m for m in self.messages if m["seq"] > since]
+        deadline = time.monotonic() + min(float(request.query.get("wait", "0")), 30.0)
+        messages = self._messages_since(since)
+        while not messages and time.monotonic() < deadline:
+            if self._arrival is None:
+                self._arrival = asyncio.Event()
+            try:
+                await asyncio.wait_for(self._arrival.wait(), deadline - time.monotonic())
+            except asyncio.TimeoutError:
+                pass
+            messages = self._messages_since(since)
         return web.json_response({"messages": messages, "last": messages[-1]["seq"] if messages else since})
 
     async def _ctl_requests(self, request: web.Request) -> web.Response:

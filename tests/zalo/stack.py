@@ -44,7 +44,9 @@ class RasaStack:
     def __init__(self, work_dir: Path, fake_url: str, account: Dict[str, str],
                  project_dir: Optional[Path] = None, python_bin: Optional[str] = None,
                  extra_credentials: Optional[Dict[str, Any]] = None, enable_api: bool = True,
-                 extra_env: Optional[Dict[str, str]] = None) -> None:
+                 extra_env: Optional[Dict[str, str]] = None,
+                 extra_endpoints: Optional[Dict[str, Any]] = None,
+                 endpoints_file: Optional[Path] = None) -> None:
         self.work_dir = Path(work_dir)
         self.fake_url = fake_url
         self.account = account
@@ -54,6 +56,8 @@ class RasaStack:
         self.extra_credentials = extra_credentials or {}
         self.enable_api = enable_api
         self.extra_env = extra_env or {}
+        self.extra_endpoints = extra_endpoints or {}
+        self.endpoints_file = endpoints_file  # a project file (${VAR}s from extra_env), instead of ours
         self.rasa_port = free_port()
         self.actions_port = free_port()
         self.procs: List[subprocess.Popen] = []
@@ -72,9 +76,11 @@ class RasaStack:
         creds = self.work_dir / "credentials.yml"
         zalo: Dict[str, Any] = {"db_path": str(self.work_dir / "zalo.db"), **self.extra_credentials}
         creds.write_text(json.dumps({"channels.zalo.ZaloInput": zalo}), encoding="utf-8")  # JSON is YAML
+        if self.endpoints_file is not None:
+            return {"credentials": creds, "endpoints": Path(self.endpoints_file)}
         endpoints = self.work_dir / "endpoints.yml"
         endpoints.write_text(json.dumps({"action_endpoint": {
-            "url": f"http://127.0.0.1:{self.actions_port}/webhook"}}), encoding="utf-8")
+            "url": f"http://127.0.0.1:{self.actions_port}/webhook"}, **self.extra_endpoints}), encoding="utf-8")
         return {"credentials": creds, "endpoints": endpoints}
 
     def env(self) -> Dict[str, str]:
@@ -90,6 +96,7 @@ class RasaStack:
             "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
         })
         env.pop("ZALO_ACCESS_TOKEN", None)
+        env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{self.actions_port}/webhook"
         env.update(self.extra_env)
         return env
 
