@@ -16,7 +16,7 @@ from typing import Any, Dict, Optional
 
 import aiohttp
 
-from channels.zalo.errors import RETRYABLE_ERRORS, TOKEN_ERRORS, ZaloApiError, meaning
+from channels.zalo.errors import RETRYABLE_ERRORS, TOKEN_ERRORS, TokenError, ZaloApiError, meaning
 from channels.zalo.http import SessionPool
 from channels.zalo.redact import redact_text
 from channels.zalo.tokens import TokenRegistry
@@ -43,7 +43,7 @@ class ZaloClient:
         payload = {"recipient": {"user_id": user_id}, "message": message}
         try:
             data = await self.call(oa_id, "POST", MESSAGE_CS_PATH, json_body=payload)
-        except ZaloApiError:
+        except (ZaloApiError, TokenError):  # no valid token: not sent either
             self.stats["failed"] += 1
             raise
         self.stats["sent"] += 1

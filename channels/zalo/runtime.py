@@ -47,7 +47,8 @@ class ZaloRuntime:
                                "Anyone can post events as any user. Use this for local testing only.")
             self.inbox = Inbox(s.db_path, s.dedup_retention)
             self.token_store = TokenStore(s.db_path)
-            oauth = OAuthClient(s.oauth_base_url, self.sessions, backoff_base=s.backoff_base)
+            oauth = OAuthClient(s.oauth_base_url, self.sessions, max_retries=s.max_retries,
+                                backoff_base=s.backoff_base)
             self.tokens = TokenRegistry(s.accounts.values(), self.token_store, oauth, margin=s.refresh_margin)
             self.tokens.seed_from_config()
             self.client = ZaloClient(s.api_base_url, self.tokens, self.sessions, max_retries=s.max_retries,
