@@ -155,6 +155,8 @@ def main() -> int:
     if zalo.exists() and not args.skip_zalo:
         print("\nZalo connector:")
         subprocess.run([str(BIN / "python"), str(zalo), "--spawn"], cwd=ROOT, env=base_env())
+        print("\nZalo connector, 2 Rasa workers (PostgreSQL + Redis on 127.0.0.1):")
+        subprocess.run([str(BIN / "python"), str(zalo), "--spawn", "--workers", "2"], cwd=ROOT, env=base_env())
     return 0
 
 

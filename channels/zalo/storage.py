@@ -1,4 +1,4 @@
-"""SQLite file shared by the token store and the dedup store (WAL mode: many readers, one writer)."""
+"""SQLite file shared by the token store and the message inbox (WAL mode: many readers, one writer)."""
 from __future__ import annotations
 
 import sqlite3
