@@ -355,9 +355,10 @@ class TokenRegistry:
                 continue
             if pair.access_expires_at is not None and pair.access_expires_at - now > within:
                 continue
-            if pair.access_expires_at is None and pair.access_token:
-                continue  # age unknown: refreshed on its first rejection
+            # An access token of unknown age (ZALO_ACCESS_TOKEN) is refreshed at the first check, so
+            # that from then on its expiry is known and it is renewed before Zalo rejects it.
             try:
-                await tokens.refresh("scheduled", min_remaining=within)
+                await tokens.refresh("scheduled", min_remaining=within,
+                                     force=pair.access_expires_at is None and bool(pair.access_token))
             except Exception:  # noqa: BLE001 - logged, retried at the next check
                 logger.exception("zalo: scheduled token refresh of OA %s failed", tokens.oa_id)

@@ -121,6 +121,22 @@ async def test_background_refresh_due(tmp_path):
         await env.sessions.close_current()
 
 
+async def test_access_token_of_unknown_age_is_refreshed_at_the_first_check(tmp_path):
+    async with FakeZalo() as fake:
+        env = Env(fake, tmp_path)
+        pair = fake.issue_tokens(env.account.oa_id, env.account.app_id, env.account.app_secret_key)
+        env.store.seed(env.account.oa_id, pair["refresh_token"], pair["access_token"])  # as ZALO_ACCESS_TOKEN
+        assert env.store.get(env.account.oa_id).access_expires_at is None
+        registry = TokenRegistry([env.account], env.store, env.oauth, margin=900)
+        await registry.refresh_due(within=1200)
+        assert fake.refresh_calls == 1
+        stored = env.store.get(env.account.oa_id)
+        assert stored.access_expires_at is not None and stored.access_token != pair["access_token"]
+        await registry.refresh_due(within=1200)  # now known to have 25 h left
+        assert fake.refresh_calls == 1
+        await env.sessions.close_current()
+
+
 async def test_failed_refresh_keeps_stored_pair(tmp_path):
     async with FakeZalo() as fake:
         env = Env(fake, tmp_path)
