@@ -29,9 +29,7 @@ import importlib.util
 import json
 import os
 import random
-import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,7 +47,6 @@ from channels.zalo.config import ZaloAccount  # noqa: E402
 from channels.zalo.signature import SIGNATURE_HEADER, sign  # noqa: E402
 
 TEXTS = ["xin chào", "dang ky tam tru can gi", '/ask_procedure{"procedure":"cu_tru.tam_tru","aspect":"fee"}']
-PG_DSN = os.environ.get("ZALO_BENCH_PG_DSN", "host=127.0.0.1 port=5432 dbname=test user=postgres")
 TARGETS = {"ack_p99_ms": 20.0, "e2e_p95_ms": 300.0, "messages_per_s": 50.0}
 
 
@@ -264,30 +261,10 @@ class Spawned:
         self.project_dir = project_dir
         self.turn_runner = turn_runner
         self.workers = workers
-        self.schema = f"zbench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        self.prefix = f"zbench{uuid.uuid4().hex[:10]}"
+        self.stores: Any = None
         self.fake: Optional[subprocess.Popen] = None
         self.stack: Any = None
         self.fake_url = ""
-
-    def _pg(self, sql: str) -> None:
-        import psycopg2
-
-        conn = psycopg2.connect(PG_DSN, connect_timeout=5)
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(sql)
-        finally:
-            conn.close()
-
-    def _production_env(self) -> Dict[str, str]:
-        self._pg(f'CREATE SCHEMA "{self.schema}"')
-        return {"SANIC_WORKERS": str(self.workers), "POSTGRESQL_SCHEMA": self.schema,
-                "TRACKER_DB_HOST": "127.0.0.1", "TRACKER_DB_PORT": "5432", "TRACKER_DB_NAME": "test",
-                "TRACKER_DB_USER": "postgres", "TRACKER_DB_PASSWORD": "", "TRACKER_DB_LOGIN_DB": "",
-                "LOCK_STORE_REDIS_HOST": "127.0.0.1", "LOCK_STORE_REDIS_PORT": "6379", "LOCK_STORE_REDIS_DB": "3",
-                "LOCK_STORE_REDIS_PASSWORD": "", "LOCK_STORE_KEY_PREFIX": self.prefix}
 
     def __enter__(self) -> "Spawned":
         self.fake = subprocess.Popen(
@@ -309,7 +286,8 @@ class Spawned:
         env: Dict[str, str] = {"REPORTS_DB_URL": f"sqlite:///{self.work / 'reports.db'}"}
         endpoints_file, endpoints = None, {}
         if self.workers > 1:
-            env.update(self._production_env())
+            self.stores = stack_mod.ProductionStores("zbench", workers=self.workers, redis_db=3)
+            env.update(self.stores.create())
             endpoints_file = self.project_dir / "endpoints.production.yml"
         else:  # the embedded default of make run (endpoints.yml): conversations in a SQLite file
             endpoints = {"tracker_store": {"type": "components.tracker_store.SQLiteTrackerStore",
@@ -337,14 +315,9 @@ class Spawned:
         if self.fake is not None:
             self.fake.terminate()
             self.fake.wait(10)
-        if self.workers > 1:
+        if self.stores is not None:
             try:
-                self._pg(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
-                import redis
-
-                client = redis.Redis(host="127.0.0.1", port=6379, db=3)
-                for key in client.scan_iter(f"{self.prefix}*"):
-                    client.delete(key)
+                self.stores.drop()
             except Exception as exc:  # noqa: BLE001
                 print(f"cleanup: {exc}", file=sys.stderr)
         if not os.environ.get("ZALO_BENCH_KEEP"):

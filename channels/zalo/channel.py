@@ -109,8 +109,12 @@ class ZaloInput(InputChannel):
         age = time.time() - sent
         return age > self.settings.max_event_age or age < -self.settings.max_clock_skew
 
-    def _replay(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        """Run the turns that a process which is gone accepted but did not finish."""
+    async def _ensure_started(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """Start the runtime once, then run the turns that a process which is gone accepted but did
+        not finish."""
+        if self.runtime.started:
+            return
+        await self.runtime.start()
         assert self.runtime.inbox is not None
         for row_id, event in self.runtime.inbox.adopt_orphans(self.settings.max_event_age):
             account = self.settings.account(event.oa_id)
@@ -128,8 +132,7 @@ class ZaloInput(InputChannel):
 
         @zalo_webhook.listener("after_server_start")
         async def start(app: Any, loop: Any) -> None:
-            await self.runtime.start()
-            self._replay(on_new_message)
+            await self._ensure_started(on_new_message)
 
         @zalo_webhook.listener("before_server_stop")
         async def stop(app: Any, loop: Any) -> None:
@@ -146,9 +149,7 @@ class ZaloInput(InputChannel):
 
         @zalo_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
-            if not self.runtime.started:
-                await self.runtime.start()
-                self._replay(on_new_message)
+            await self._ensure_started(on_new_message)
             if self.settings.verify_signature and not request.headers.get(SIGNATURE_HEADER):
                 return self._reject(401, "missing signature", "unauthorized")
             try:

@@ -188,27 +188,26 @@ class Inbox:
         adopted: List[Tuple[int, InboundEvent]] = []
         with self._lock, self._conn:
             self._execute("BEGIN IMMEDIATE")
-            owners = [r[0] for r in self._execute(
-                "SELECT DISTINCT owner FROM zalo_inbox WHERE done_at IS NULL AND owner != ?", (self.owner,))]
-            dead = [o for o in owners if not owner_alive(o)]
-            for owner in dead:
-                rows = self._execute(
-                    "SELECT id, event, received_at FROM zalo_inbox WHERE done_at IS NULL AND owner = ? ORDER BY id",
-                    (owner,)).fetchall()
-                for row_id, text, received_at in rows:
-                    if received_at < now - max_age:
-                        self._execute("UPDATE zalo_inbox SET done_at = ?, outcome = 'expired' WHERE id = ?",
-                                           (now, row_id))
-                        continue
+            rows = self._execute(
+                "SELECT id, owner, event, received_at FROM zalo_inbox WHERE done_at IS NULL AND owner != ? "
+                "ORDER BY id", (self.owner,)).fetchall()
+            alive: Dict[str, bool] = {}
+            for row_id, owner, text, received_at in rows:
+                if alive.setdefault(owner, owner_alive(owner)):
+                    continue
+                event = None
+                if received_at >= now - max_age:
                     try:
                         event = event_from_json(text)
                     except (ValueError, TypeError):
-                        self._execute("UPDATE zalo_inbox SET done_at = ?, outcome = 'unreadable' WHERE id = ?",
-                                           (now, row_id))
-                        continue
-                    self._execute("UPDATE zalo_inbox SET owner = ? WHERE id = ?", (self.owner, row_id))
-                    adopted.append((row_id, event))
-        adopted.sort(key=lambda item: item[0])
+                        pass
+                if event is None:
+                    outcome = "expired" if received_at < now - max_age else "unreadable"
+                    self._execute("UPDATE zalo_inbox SET done_at = ?, outcome = ? WHERE id = ?",
+                                  (now, outcome, row_id))
+                    continue
+                self._execute("UPDATE zalo_inbox SET owner = ? WHERE id = ?", (self.owner, row_id))
+                adopted.append((row_id, event))
         return adopted
 
     def prune(self, now: Optional[float] = None) -> int:
@@ -221,7 +220,7 @@ class Inbox:
         return cursor.rowcount
 
     def row(self, row_id: int) -> Optional[Dict[str, Any]]:
-        """One row, for tests and the health endpoint."""
+        """One row as a dict (for tests and inspection)."""
         with self._lock:
             cursor = self._execute("SELECT * FROM zalo_inbox WHERE id = ?", (row_id,))
             names = [d[0] for d in cursor.description]

@@ -20,8 +20,56 @@ from typing import Any, Dict, List, Optional
 ROOT = Path(__file__).resolve().parents[2]
 
 
+PG_DSN = os.environ.get("ZALO_TEST_PG_DSN", "host=127.0.0.1 port=5432 dbname=test user=postgres")
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+
+
 class StackError(RuntimeError):
     pass
+
+
+def pg_execute(sql: str, *args: Any) -> List[tuple]:
+    """One statement on the test PostgreSQL (autocommit); its rows, if any."""
+    import psycopg2
+
+    conn = psycopg2.connect(PG_DSN, connect_timeout=5)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall() if cur.description else []
+    finally:
+        conn.close()
+
+
+class ProductionStores:
+    """A PostgreSQL schema and a Redis key prefix of their own, and the environment that points
+    endpoints.production.yml at them (``workers`` Rasa worker processes). ``drop()`` removes both."""
+
+    def __init__(self, name: str, workers: int = 2, redis_db: int = 2) -> None:
+        import uuid
+
+        self.schema = f"{name}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        self.prefix = f"{name.replace('_', '')}{uuid.uuid4().hex[:10]}"
+        self.workers = workers
+        self.redis_db = redis_db
+
+    def create(self) -> Dict[str, str]:
+        pg_execute(f'CREATE SCHEMA "{self.schema}"')
+        return {"SANIC_WORKERS": str(self.workers), "POSTGRESQL_SCHEMA": self.schema,
+                "TRACKER_DB_HOST": "127.0.0.1", "TRACKER_DB_PORT": "5432", "TRACKER_DB_NAME": "test",
+                "TRACKER_DB_USER": "postgres", "TRACKER_DB_PASSWORD": "", "TRACKER_DB_LOGIN_DB": "",
+                "LOCK_STORE_REDIS_HOST": REDIS_HOST, "LOCK_STORE_REDIS_PORT": str(REDIS_PORT),
+                "LOCK_STORE_REDIS_DB": str(self.redis_db), "LOCK_STORE_REDIS_PASSWORD": "",
+                "LOCK_STORE_KEY_PREFIX": self.prefix}
+
+    def drop(self) -> None:
+        import redis
+
+        pg_execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+        client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=self.redis_db)
+        for key in client.scan_iter(f"{self.prefix}*"):
+            client.delete(key)
 
 
 def free_port() -> int:

@@ -10,21 +10,19 @@ import json
 import os
 import sqlite3
 import time
-import uuid
-from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Dict, List, Optional
 
 import pytest
 import requests
 
 from fake_zalo import FakeZalo
 from harness import account_dict, signature_for, text_event
-from stack import ROOT, RasaStack, StackError, find_model
+from stack import (PG_DSN, REDIS_HOST, REDIS_PORT, ROOT, ProductionStores, RasaStack, StackError, find_model,
+                   pg_execute)
 
 pytestmark = pytest.mark.integration
 
-PG_DSN = os.environ.get("ZALO_TEST_PG_DSN", "host=127.0.0.1 port=5432 dbname=test user=postgres")
-REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 2
+REDIS_DB = 2
 FEE_PAYLOAD = '/ask_procedure{"procedure":"cu_tru.tam_tru","aspect":"fee"}'
 
 
@@ -44,19 +42,6 @@ def _services_error() -> Optional[str]:
     return None
 
 
-def _pg(sql: str, *args: Any) -> List[tuple]:
-    import psycopg2
-
-    conn = psycopg2.connect(PG_DSN)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql, args)
-            return cur.fetchall() if cur.description else []
-    finally:
-        conn.close()
-
-
 class Workers:
     def __init__(self, fake: FakeZalo, stack: RasaStack, account: Dict[str, str], schema: str) -> None:
         self.fake, self.stack, self.account, self.schema = fake, stack, account, schema
@@ -71,7 +56,7 @@ class Workers:
         assert resp.status_code == 200 and resp.json()["status"] == "accepted", resp.text
 
     def user_texts(self, user: str) -> List[str]:
-        rows = _pg(f'SELECT data FROM "{self.schema}".events WHERE sender_id = %s AND type_name = %s '
+        rows = pg_execute(f'SELECT data FROM "{self.schema}".events WHERE sender_id = %s AND type_name = %s '
                    "ORDER BY id", f"{self.account['oa_id']}:{user}", "user")
         return [json.loads(data)["text"] for (data,) in rows]
 
@@ -95,38 +80,26 @@ def workers(tmp_path_factory):
         pytest.skip(message)
     if find_model(ROOT) is None:
         pytest.fail("no trained model: run make train", pytrace=False)
-    schema = f"zw_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    prefix = f"zw{uuid.uuid4().hex[:10]}"
-    _pg(f'CREATE SCHEMA "{schema}"')
+    stores = ProductionStores("zw", workers=2, redis_db=REDIS_DB)
     fake = FakeZalo().start_in_thread()
     account = account_dict(oa_id="4300000000000888", app_id="1200000000000888", unit="CA-W")
     account["refresh_token"] = fake.issue_tokens(account["oa_id"], account["app_id"],
                                                  account["app_secret_key"])["refresh_token"]
     work = tmp_path_factory.mktemp("workers")
-    env = {"SANIC_WORKERS": "2", "POSTGRESQL_SCHEMA": schema,
-           "TRACKER_DB_HOST": "127.0.0.1", "TRACKER_DB_PORT": "5432", "TRACKER_DB_NAME": "test",
-           "TRACKER_DB_USER": "postgres", "TRACKER_DB_PASSWORD": "", "TRACKER_DB_LOGIN_DB": "",
-           "LOCK_STORE_REDIS_HOST": REDIS_HOST, "LOCK_STORE_REDIS_PORT": str(REDIS_PORT),
-           "LOCK_STORE_REDIS_DB": str(REDIS_DB), "LOCK_STORE_REDIS_PASSWORD": "",
-           "LOCK_STORE_KEY_PREFIX": prefix, "REPORTS_DB_URL": f"sqlite:///{work / 'reports.db'}"}
+    env = {**stores.create(), "REPORTS_DB_URL": f"sqlite:///{work / 'reports.db'}"}
     stack = RasaStack(work, fake.url, account, extra_env=env, endpoints_file=ROOT / "endpoints.production.yml")
     try:
         stack.start()
     except StackError as exc:
         fake.stop_thread()
-        _pg(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        stores.drop()
         pytest.fail(str(exc), pytrace=False)
     try:
-        yield Workers(fake, stack, account, schema)
+        yield Workers(fake, stack, account, stores.schema)
     finally:
         stack.stop()
         fake.stop_thread()
-        _pg(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        import redis
-
-        client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB)
-        for key in client.scan_iter(f"{prefix}*"):
-            client.delete(key)
+        stores.drop()
 
 
 def test_both_workers_start_the_channel(workers):
