@@ -241,6 +241,58 @@ class Bench:
                 "ack_p99_ms": round(percentile(self.ack_ms, 0.99), 2)}
 
 
+def _process_tree(pid: int) -> List[int]:
+    """``pid`` and all its descendants (Linux /proc)."""
+    children: Dict[int, List[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().decode(errors="replace").rsplit(")", 1)[-1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` and its live descendants, in seconds."""
+    total = 0
+    for one in _process_tree(pid):
+        try:
+            with open(f"/proc/{one}/stat", "rb") as handle:
+                fields = handle.read().decode(errors="replace").rsplit(")", 1)[-1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU milliseconds per message that each process spent during a phase."""
+
+    def __init__(self, pids: Dict[str, int]) -> None:
+        self.pids = pids  # this process itself is counted without its children (the servers)
+        self._start: Dict[str, float] = {}
+
+    def _now(self) -> Dict[str, float]:
+        return {name: (sum(os.times()[:2]) if pid == os.getpid() else cpu_seconds(pid))
+                for name, pid in self.pids.items()}
+
+    def start(self) -> None:
+        self._start = self._now()
+
+    def per_message(self, messages: int) -> Dict[str, float]:
+        used = {name: seconds - self._start.get(name, 0.0) for name, seconds in self._now().items()}
+        return {name: round(seconds * 1000 / max(messages, 1), 1) for name, seconds in used.items()}
+
+
 def _load(path: Path, name: str) -> Any:
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
@@ -302,6 +354,14 @@ class Spawned:
             self._wait_for_workers()
         return self
 
+    def pids(self) -> Dict[str, int]:
+        names = ["action server", "Rasa"]
+        found = {name: proc.pid for name, proc in zip(names, self.stack.procs)}
+        if self.fake is not None:
+            found["fake Zalo API"] = self.fake.pid
+        found["bench client"] = os.getpid()
+        return found
+
     def _wait_for_workers(self, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
         while self.stack.tail("rasa", 5000).count("zalo: channel started") < self.workers:
@@ -324,13 +384,19 @@ class Spawned:
             shutil.rmtree(self.work, ignore_errors=True)
 
 
-async def run(args: argparse.Namespace, rasa_url: str, fake_url: str, account: ZaloAccount) -> Dict[str, Any]:
+async def run(args: argparse.Namespace, rasa_url: str, fake_url: str, account: ZaloAccount,
+              pids: Optional[Dict[str, int]] = None) -> Dict[str, Any]:
     run_id = f"bench{int(time.time())}"
+    meter = CpuMeter(pids or {"bench client": os.getpid()})
     async with Bench(rasa_url, fake_url, account) as bench:
         await bench.calibrate(run_id)
         result: Dict[str, Any] = {"answers_per_text": bench.answers_per_text, "setup": args.setup}
+        meter.start()
         result["conversation"] = await bench.conversation(run_id, args.users, args.turns, args.think)
+        result["conversation"]["cpu_ms_per_message"] = meter.per_message(result["conversation"]["messages"])
+        meter.start()
         result["load"] = await bench.load(run_id, args.users, args.rate, args.seconds)
+        result["load"]["cpu_ms_per_message"] = meter.per_message(result["load"]["messages"])
         result["stress"] = await bench.stress(run_id, args.users, args.burst)
         result["failures"] = bench.failures
     return result
@@ -360,6 +426,10 @@ def report(result: Dict[str, Any]) -> bool:
     if result["failures"] or conv["timeouts"] or load["messages_per_s"] == 0.0:
         print(f"  failures: {result['failures']}, conversation timeouts: {conv['timeouts']}, "
               f"load answered: {load['users_fully_answered']} users")
+    cpu = load.get("cpu_ms_per_message") or {}
+    if cpu:
+        print("  CPU ms per message in the load phase (2 cores = 2000 ms/s): "
+              + ", ".join(f"{name} {ms:g}" for name, ms in cpu.items()) + f"; total {sum(cpu.values()):.1f}")
     verdict = ["ack p99", "e2e p95", "throughput"]
     print("  targets: " + ", ".join(f"{v} {'met' if ok else 'MISSED'}" for v, ok in zip(verdict, checks)))
     return all(checks)
@@ -390,7 +460,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         with Spawned(Path(args.project_dir), args.turn_runner, args.workers) as spawned:
             acc = spawned.account
             account = ZaloAccount(acc["oa_id"], acc["app_id"], acc["oa_secret_key"], acc["app_secret_key"])
-            result = asyncio.run(run(args, spawned.stack.rasa_url, spawned.fake_url, account))
+            result = asyncio.run(run(args, spawned.stack.rasa_url, spawned.fake_url, account, spawned.pids()))
     else:
         args.setup = ""
         if not args.rasa_url or not args.fake_url:

@@ -9,13 +9,29 @@ all get them).
    turn under load. The replacement validates against a validator built once for the same schema and
    raises the same ``ValidationError`` (``best_match``, same message suffix) as the original.
 
+2. ``Event.resolve_by_type`` (called for every event Rasa deserialises: every event of a tracker
+   read from a store, every event a custom action returns) walks all subclasses of ``Event`` and
+   calls ``inspect.isabstract`` on each, about 0.2 ms per event. The replacement remembers the
+   class found for each type name (a name not found yet is still looked up by the same walk).
+3. ``DaskGraphRunner.run`` (three times a turn: the NLU parse and two policy predictions) derives
+   the minimal graph for its targets on every call and runs it with ``dask.get``, dask's full
+   local scheduler (task ordering, callbacks, futures) for a chain of ten nodes. The replacement
+   remembers the minimal graph per target list and runs it with ``dask.core.get``, dask's plain
+   synchronous executor over the same graph: same nodes, same order constraints, same errors.
+4. Rasa's processor and its memoization and rule policies pass ``copy.deepcopy(...)`` of events,
+   states and slots as arguments to structlog debug calls, so the copies are made even when debug
+   logging is off. In those three modules ``copy.deepcopy`` now copies only while Rasa's logger
+   is at DEBUG (``rasa run --debug``); the modules use ``copy`` for nothing else.
+
 Each fix checks that the Rasa code it replaces is still there; when Rasa changes, it leaves Rasa
 alone and logs why, so a Rasa upgrade can never break the assistant through this module.
 """
 from __future__ import annotations
 
+import copy as _copy
 import logging
-from typing import Any, Dict, Optional, Text, Tuple
+import types
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +66,94 @@ def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
     return True
 
 
+# ----------------------------------------------------------------- 2. event types
+_event_types: Dict[Text, Any] = {}
+
+
+def _resolve_by_type(original: Any) -> Any:
+    def resolve_by_type(type_name: Text, default: Optional[Any] = None) -> Optional[Any]:
+        found = _event_types.get(type_name)
+        if found is not None:
+            return found
+        result = original(type_name, default)
+        if result is not None and result is not default and getattr(result, "type_name", None) == type_name:
+            _event_types[type_name] = result
+        return result
+
+    return staticmethod(resolve_by_type)
+
+
+# ------------------------------------------------------------------ 3. graph runner
+def _graph_run(self: Any, inputs: Optional[Dict[Text, Any]] = None,
+               targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
+    import dask.core
+    from rasa.engine.exceptions import GraphRunError
+
+    run_targets = targets if targets else self._graph_schema.target_names
+    graphs = self.__dict__.setdefault("_zalo_minimal_graphs", {})
+    key = tuple(run_targets)
+    graph = graphs.get(key)
+    if graph is None:
+        graph = graphs[key] = self._build_dask_graph(self._graph_schema.minimal_graph_schema(run_targets))
+    run_graph = dict(graph)
+    if inputs:
+        self._add_inputs_to_graph(inputs, run_graph)
+    try:
+        return dict(dask.core.get(run_graph, list(run_targets)))  # (node name, output) pairs
+    except RuntimeError as e:
+        raise GraphRunError("Error running runner.") from e
+
+
+# ------------------------------------------------------------- 4. debug-only copies
+def _debug_only_copy_module() -> types.ModuleType:
+    rasa_logger = logging.getLogger("rasa")
+    module = types.ModuleType("copy", "copy, with deepcopy only while Rasa logs at DEBUG")
+    module.__dict__.update({k: v for k, v in vars(_copy).items() if not k.startswith("__")})
+
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        if rasa_logger.isEnabledFor(logging.DEBUG):
+            return _copy.deepcopy(value, memo)
+        return value
+
+    module.deepcopy = deepcopy  # type: ignore[attr-defined]
+    return module
+
+
+def _patch_debug_copies() -> List[str]:
+    import importlib
+    import inspect
+
+    patched = []
+    shim = _debug_only_copy_module()
+    for name in ("rasa.core.processor", "rasa.core.policies.memoization", "rasa.core.policies.rule_policy"):
+        try:
+            module = importlib.import_module(name)
+            source = inspect.getsource(module)
+        except (ImportError, OSError):  # pragma: no cover
+            continue
+        uses = source.count("copy.")
+        logged = source.count("copy.deepcopy(")
+        # Only where every use of ``copy`` is a deepcopy handed to a structlog call.
+        if getattr(module, "copy", None) is _copy and uses == logged and logged == _in_log_calls(source):
+            module.copy = shim  # type: ignore[attr-defined]
+            patched.append(name)
+    return patched
+
+
+def _in_log_calls(source: str) -> int:
+    """How many ``copy.deepcopy(`` in ``source`` are keyword arguments of a structlogger call."""
+    import re
+
+    count = 0
+    for call in re.finditer(r"structlogger\.(?:debug|info|warning|error)\(", source):
+        depth, i = 1, call.end()
+        while depth and i < len(source):
+            depth += {"(": 1, ")": -1}.get(source[i], 0)
+            i += 1
+        count += source[call.end():i].count("copy.deepcopy(")
+    return count
+
+
 def apply() -> None:
     """Install the fixes (idempotent)."""
     global _applied
@@ -66,3 +170,21 @@ def apply() -> None:
     else:  # pragma: no cover - only after a Rasa upgrade
         logger.info("rasa_patches: RemoteAction changed in this Rasa version; action responses "
                     "are validated by Rasa's own code")
+
+    from rasa.shared.core.events import Event
+
+    if isinstance(Event.__dict__.get("resolve_by_type"), staticmethod):
+        Event.resolve_by_type = _resolve_by_type(Event.resolve_by_type)
+    else:  # pragma: no cover
+        logger.info("rasa_patches: Event.resolve_by_type changed in this Rasa version; left alone")
+
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    if all(callable(getattr(DaskGraphRunner, n, None)) for n in ("_build_dask_graph", "_add_inputs_to_graph")):
+        DaskGraphRunner.run = _graph_run  # type: ignore[assignment]
+    else:  # pragma: no cover
+        logger.info("rasa_patches: DaskGraphRunner changed in this Rasa version; left alone")
+
+    patched = _patch_debug_copies()
+    if len(patched) < 3:  # pragma: no cover
+        logger.info("rasa_patches: debug-only copies in %s only; Rasa changed elsewhere", patched)

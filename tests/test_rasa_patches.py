@@ -61,3 +61,112 @@ def test_the_schema_is_checked_once_not_per_call(monkeypatch):
     for _ in range(5):
         action._validate_action_result(VALID[2])
     assert len(calls) == 1
+
+
+# ------------------------------------------------------------- 2. event types by name
+def _walk(type_name):
+    """Rasa's own lookup: the first non-abstract subclass of Event with that type name."""
+    import inspect
+
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    for cls in all_subclasses(Event):
+        if cls.type_name == type_name and not inspect.isabstract(cls):
+            return cls
+    return None
+
+
+@pytest.mark.parametrize("name", ["user", "bot", "action", "slot", "session_started", "active_loop",
+                                  "followup", "reset_slots", "restart", "user_featurization"])
+def test_event_types_resolve_as_rasa_does(name):
+    from rasa.shared.core.events import Event
+
+    assert Event.resolve_by_type(name) is _walk(name)
+    assert Event.resolve_by_type(name) is _walk(name)  # the second time from the memo
+
+
+def test_unknown_event_types_keep_rasas_answers():
+    from rasa.shared.core.events import Event, UserUttered
+
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_event")
+    assert Event.resolve_by_type("no_such_event", UserUttered) is UserUttered
+    assert Event.resolve_by_type("topic") is None
+    assert "no_such_event" not in rasa_patches._event_types
+
+
+def test_events_still_deserialise():
+    from rasa.shared.core.events import SlotSet, UserUttered, deserialise_events
+
+    events = deserialise_events([{"event": "user", "text": "xin chào", "parse_data": {"intent": {"name": "greet"}}},
+                                 {"event": "slot", "name": "procedure", "value": "cu_tru.tam_tru"}])
+    assert isinstance(events[0], UserUttered) and events[0].text == "xin chào"
+    assert events[1] == SlotSet("procedure", "cu_tru.tam_tru")
+
+
+# ------------------------------------------------------------------ 3. graph runner
+def test_graph_runner_is_replaced_and_runs_a_real_graph():
+    from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+
+    assert DaskGraphRunner.run is rasa_patches._graph_run
+
+    class AddOne(GraphComponent):
+        @classmethod
+        def create(cls, config, model_storage, resource, execution_context):
+            return cls()
+
+        def add(self, i):
+            return i + 1
+
+    class Join(GraphComponent):
+        @classmethod
+        def create(cls, config, model_storage, resource, execution_context):
+            return cls()
+
+        def join(self, a, b):
+            return [a, b]
+
+    import tempfile
+    from pathlib import Path
+
+    schema = GraphSchema({
+        "a": SchemaNode(needs={"i": "__input__"}, uses=AddOne, fn="add", constructor_name="create", config={}),
+        "b": SchemaNode(needs={"i": "a"}, uses=AddOne, fn="add", constructor_name="create", config={}),
+        "c": SchemaNode(needs={"a": "a", "b": "b"}, uses=Join, fn="join", constructor_name="create", config={}),
+        "unused": SchemaNode(needs={"i": "__input__"}, uses=AddOne, fn="add", constructor_name="create",
+                             config={}),
+    })
+    storage = LocalModelStorage(Path(tempfile.mkdtemp()))
+    runner = DaskGraphRunner(schema, storage, ExecutionContext(schema, "test"))
+    for value in (1, 10):  # the second run uses the remembered graph
+        assert runner.run(inputs={"__input__": value}, targets=["c"]) == {"c": [value + 1, value + 2]}
+    assert runner.run(inputs={"__input__": 5}, targets=["b", "a"]) == {"b": 7, "a": 6}
+
+
+# ------------------------------------------------------------- 4. debug-only copies
+def test_debug_copies_only_while_rasa_logs_debug():
+    import copy
+    import logging
+
+    import rasa.core.processor as processor
+
+    assert processor.copy is not copy and processor.copy.copy is copy.copy
+    value = {"events": [{"a": 1}]}
+    rasa_logger = logging.getLogger("rasa")
+    level = rasa_logger.level
+    try:
+        rasa_logger.setLevel(logging.INFO)
+        assert processor.copy.deepcopy(value) is value
+        rasa_logger.setLevel(logging.DEBUG)
+        copied = processor.copy.deepcopy(value)
+        assert copied == value and copied is not value and copied["events"][0] is not value["events"][0]
+    finally:
+        rasa_logger.setLevel(level)
+
+
+def test_copies_are_patched_only_where_every_copy_is_a_log_argument():
+    source = "import copy\nx = copy.deepcopy(y)\nstructlogger.debug('e', a=copy.deepcopy(b))\n"
+    assert rasa_patches._in_log_calls(source) == 1  # the first one is real: such a module is left alone
