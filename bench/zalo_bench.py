@@ -157,6 +157,8 @@ class Bench:
 
     async def conversation(self, run_id: str, users: int, turns: int, think: float) -> Dict[str, Any]:
         e2e: List[float] = []
+        by_turn: Dict[int, List[float]] = {}
+        by_text: Dict[str, List[float]] = {}
         timeouts = 0
 
         async def user(i: int) -> None:
@@ -175,6 +177,8 @@ class Bench:
                     expected = len(self.arrivals(uid))
                     continue
                 e2e.append((self.arrivals(uid)[first - 1] - sent_at) * 1000)
+                by_turn.setdefault(turn, []).append(e2e[-1])
+                by_text.setdefault(text, []).append(e2e[-1])
                 await asyncio.sleep(think * (0.5 + rnd.random()))
 
         self.ack_ms.clear()
@@ -187,7 +191,11 @@ class Bench:
                 "ack_p99_ms": round(percentile(self.ack_ms, 0.99), 2),
                 "ack_max_ms": round(max(self.ack_ms, default=float("nan")), 2),
                 "e2e_p50_ms": round(percentile(e2e, 0.5), 1), "e2e_p95_ms": round(percentile(e2e, 0.95), 1),
-                "e2e_max_ms": round(max(e2e, default=float("nan")), 1), "timeouts": timeouts}
+                "e2e_max_ms": round(max(e2e, default=float("nan")), 1), "timeouts": timeouts,
+                "e2e_p50_p95_by_turn": {t: [round(percentile(v, 0.5)), round(percentile(v, 0.95))]
+                                        for t, v in sorted(by_turn.items())},
+                "e2e_p50_p95_by_text": {t[:30]: [round(percentile(v, 0.5)), round(percentile(v, 0.95))]
+                                        for t, v in by_text.items()}}
 
     async def load(self, run_id: str, users: int, rate: float, seconds: float) -> Dict[str, Any]:
         """Open loop: post ``rate`` messages per second for ``seconds``, then wait for every answer."""
@@ -261,10 +269,10 @@ def _process_tree(pid: int) -> List[int]:
     return found
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of ``pid`` and its live descendants, in seconds."""
+def cpu_seconds(pid: int, descendants: bool = True) -> float:
+    """User + system CPU time of ``pid`` (and its live descendants), in seconds."""
     total = 0
-    for one in _process_tree(pid):
+    for one in (_process_tree(pid) if descendants else [pid]):
         try:
             with open(f"/proc/{one}/stat", "rb") as handle:
                 fields = handle.read().decode(errors="replace").rsplit(")", 1)[-1].split()
@@ -282,8 +290,16 @@ class CpuMeter:
         self._start: Dict[str, float] = {}
 
     def _now(self) -> Dict[str, float]:
-        return {name: (sum(os.times()[:2]) if pid == os.getpid() else cpu_seconds(pid))
-                for name, pid in self.pids.items()}
+        found: Dict[str, float] = {}
+        for name, pid in self.pids.items():
+            if pid == os.getpid():
+                found[name] = sum(os.times()[:2])
+            elif name == "Rasa server":  # the server process alone; its turn processes apart
+                found[name] = cpu_seconds(pid, descendants=False)
+                found["turn processes"] = cpu_seconds(pid) - found[name]
+            else:
+                found[name] = cpu_seconds(pid)
+        return found
 
     def start(self) -> None:
         self._start = self._now()
@@ -334,7 +350,8 @@ class Spawned:
         self.fake_url = values["FAKE_ZALO_URL"]
         self.account["refresh_token"] = values["ZALO_REFRESH_TOKEN"]
         stack_mod = _load(ROOT / "tests" / "zalo" / "stack.py", "zalo_stack")
-        extra = {"turn_runner": self.turn_runner} if self.turn_runner else {}
+        runner = self.turn_runner or ("thread" if self.workers > 1 else None)  # None: the channel's default
+        extra = {"turn_runner": runner} if runner else {}
         env: Dict[str, str] = {"REPORTS_DB_URL": f"sqlite:///{self.work / 'reports.db'}"}
         endpoints_file, endpoints = None, {}
         if self.workers > 1:
@@ -355,7 +372,7 @@ class Spawned:
         return self
 
     def pids(self) -> Dict[str, int]:
-        names = ["action server", "Rasa"]
+        names = ["action server", "Rasa server"]
         found = {name: proc.pid for name, proc in zip(names, self.stack.procs)}
         if self.fake is not None:
             found["fake Zalo API"] = self.fake.pid
@@ -441,7 +458,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--fake-url", help="base URL of the fake Zalo API that server sends to")
     parser.add_argument("--spawn", action="store_true", help="start fake API, action server and Rasa here")
     parser.add_argument("--project-dir", default=str(ROOT), help="Rasa project for --spawn (models/, actions/)")
-    parser.add_argument("--turn-runner", choices=["thread", "loop"], help="channel setting for --spawn")
+    parser.add_argument("--turn-runner", choices=["process", "thread", "loop"],
+                        help="channel setting for --spawn (default: the channel's, process)")
     parser.add_argument("--workers", type=int, default=1,
                         help="Rasa worker processes for --spawn (>1: PostgreSQL + Redis, endpoints.production.yml)")
     parser.add_argument("--users", type=int, default=50)

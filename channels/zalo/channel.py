@@ -2,16 +2,20 @@
 
 Per request: check the signature over the raw body (401 when missing or wrong), parse the event
 (400 when malformed), skip events older than ``max_event_age``, write it to the durable inbox (which
-also drops redeliveries), queue the bot turn behind the user's earlier ones and answer 200 at once
-(Zalo wants an answer within 2 seconds). At start, turns that a process which died had accepted but
+also drops redeliveries), hand the bot turn on and answer 200 at once (Zalo wants an answer within
+2 seconds). Where turns run (``turn_runner``): in turn processes (``process``, the default: this
+process then only acknowledges, see channels/zalo/worker.py), or in this process behind the user's
+earlier turns (``thread``, ``loop``). At start, turns that a process which died had accepted but
 not run are run.
 """
 from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -21,8 +25,24 @@ from sanic.response import HTTPResponse
 from channels.zalo.config import ZaloAccount, ZaloSettings, load_settings
 from channels.zalo.events import BadEvent, Ignored, InboundEvent, envelope, parse_event
 from channels.zalo.output import ZaloOutput
+from channels.zalo.pool import TurnProcessPool
 from channels.zalo.runtime import ZaloRuntime
 from channels.zalo.signature import SIGNATURE_HEADER, verify
+from channels.zalo.turns import output_channel, submit
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+def endpoints_of_this_server(argv: Optional[List[str]] = None) -> Optional[str]:
+    """The endpoints file given to ``rasa run --endpoints`` (Rasa keeps no record of it), or Rasa's
+    default ``endpoints.yml`` when that exists."""
+    args = sys.argv if argv is None else argv
+    for i, arg in enumerate(args):
+        if arg == "--endpoints" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--endpoints="):
+            return arg.split("=", 1)[1]
+    return "endpoints.yml" if Path("endpoints.yml").is_file() else None
 
 logger = logging.getLogger(__name__)
 
@@ -34,17 +54,18 @@ class ZaloInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "ZaloInput":
-        return cls(load_settings(credentials))
+        return cls(load_settings(credentials), credentials=dict(credentials or {}))
 
-    def __init__(self, settings: ZaloSettings) -> None:
+    def __init__(self, settings: ZaloSettings, credentials: Optional[Dict[Text, Any]] = None) -> None:
         self.settings = settings
+        self.credentials = credentials  # the turn processes build their settings from the same
         self.runtime = ZaloRuntime(settings)
+        self.pool: Optional[TurnProcessPool] = None
         self.stats: Dict[str, int] = {"accepted": 0, "duplicate": 0, "ignored": 0, "bad_request": 0,
                                       "unauthorized": 0, "overflow": 0, "stale": 0, "replayed": 0}
 
     def output_channel(self) -> ZaloOutput:
-        assert self.runtime.client is not None, "zalo channel not started"
-        return ZaloOutput(self.runtime.client, self.settings, runner=self.runtime.on_bot_loop)
+        return output_channel(self.runtime)
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         """Lets Rasa's HTTP API send proactive messages (sender id ``<oa_id>:<user_id>``)."""
@@ -72,34 +93,12 @@ class ZaloInput(InputChannel):
             return None, self._reject(401, "invalid signature", "unauthorized")
         return account, None
 
-    def _job(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], event: InboundEvent,
-             account: ZaloAccount, row_id: int) -> Callable[[], Awaitable[Any]]:
-        metadata = event.metadata(account.unit)
-
-        async def run_turn() -> None:
-            inbox = self.runtime.inbox
-            assert inbox is not None
-            if not await inbox.wait_turn(event.sender_id, row_id, self.settings.order_wait):
-                logger.warning("zalo: an earlier message of %s is still not done after %.0f s; answering "
-                               "this one anyway", event.sender_id, self.settings.order_wait)
-            outcome = "failed"
-            try:
-                await on_new_message(UserMessage(
-                    text=event.text, output_channel=self.output_channel(), sender_id=event.sender_id,
-                    input_channel=self.name(), message_id=event.msg_id, metadata=metadata))
-                outcome = "ok"
-            finally:
-                inbox.done(row_id, outcome)
-
-        return run_turn
-
-    def _submit(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], event: InboundEvent,
-                account: ZaloAccount, row_id: int) -> bool:
-        if self.runtime.dispatcher.submit(event.sender_id, self._job(on_new_message, event, account, row_id)):
+    def _submit(self, on_new_message: OnNewMessage, event: InboundEvent, account: ZaloAccount,
+                row_id: int) -> bool:
+        if self.pool is not None:
+            self.pool.submit(event.sender_id, row_id)
             return True
-        assert self.runtime.inbox is not None
-        self.runtime.inbox.done(row_id, "dropped")
-        return False
+        return submit(self.runtime, on_new_message, event, account, row_id)
 
     def _stale(self, event: InboundEvent) -> bool:
         try:
@@ -109,13 +108,49 @@ class ZaloInput(InputChannel):
         age = time.time() - sent
         return age > self.settings.max_event_age or age < -self.settings.max_clock_skew
 
-    async def _ensure_started(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        """Start the runtime once, then run the turns that a process which is gone accepted but did
-        not finish."""
+    def _turn_process_spec(self, app: Any) -> Optional[Dict[str, Any]]:
+        """What a turn process needs to run turns as this server would; None (with the reason
+        logged) when this server cannot start them."""
+        processor = getattr(getattr(getattr(app, "ctx", None), "agent", None), "processor", None)
+        if processor is None:
+            logger.warning("zalo: turn_runner is 'process' but this server has no model loaded; "
+                           "bot turns run in this process instead")
+            return None
+        if self.credentials is None:
+            logger.warning("zalo: turn_runner is 'process' but the channel was not built from "
+                           "credentials; bot turns run in this process instead")
+            return None
+        store = getattr(processor, "tracker_store", None)
+        while hasattr(store, "_tracker_store"):  # Rasa's wrappers
+            store = store._tracker_store
+        if type(store).__name__ == "InMemoryTrackerStore":
+            logger.warning("zalo: the tracker store is in memory, so each turn process keeps its own "
+                           "conversations and the HTTP API does not see them; configure an SQL tracker "
+                           "store (endpoints.yml) to share them")
+        model = Path(processor.model_path)
+        if model.is_dir():
+            model = model / processor.model_filename
+        endpoints = self.settings.endpoints or endpoints_of_this_server()
+        return {"credentials": self.credentials, "model": str(model.resolve()),
+                "endpoints": str(Path(endpoints).resolve()) if endpoints else None,
+                "log_level": logging.getLevelName(logging.getLogger("rasa").getEffectiveLevel()),
+                "nice": self.settings.turn_process_nice}
+
+    async def _ensure_started(self, on_new_message: OnNewMessage, app: Any = None) -> None:
+        """Start the runtime (and the turn processes) once, then run the turns that a process
+        which is gone accepted but did not finish."""
         if self.runtime.started:
             return
+        spec = None
+        if self.settings.turn_runner == "process":
+            spec = self._turn_process_spec(app)
+            if spec is None:
+                self.settings.turn_runner = "thread"
         await self.runtime.start()
         assert self.runtime.inbox is not None
+        if spec is not None and self.pool is None:
+            self.pool = TurnProcessPool(self.settings.turn_processes, self.runtime.inbox, spec)
+            await self.pool.start()
         for row_id, event in self.runtime.inbox.adopt_orphans(self.settings.max_event_age):
             account = self.settings.account(event.oa_id)
             if account is None:
@@ -127,29 +162,40 @@ class ZaloInput(InputChannel):
             logger.warning("zalo: running %d message(s) accepted before a crash or restart but not answered",
                            self.stats["replayed"])
 
+    async def _stop(self) -> None:
+        if self.pool is not None:
+            await self.pool.stop()
+            self.pool = None
+        await self.runtime.stop()
+
+    def _health(self) -> Dict[str, Any]:
+        pool = self.pool.status() if self.pool is not None else None
+        return {"status": "ok", "accounts": len(self.settings.accounts), "started": self.runtime.started,
+                "ready": self.runtime.started and (pool is None or pool["ready"] == pool["processes"]),
+                "turn_runner": self.settings.turn_runner, "turn_processes": pool,
+                "pending_turns": self.runtime.dispatcher.pending(),
+                "inbox_pending": self.runtime.inbox.pending() if self.runtime.inbox else None,
+                "webhook": self.stats, "turns": self.runtime.dispatcher.stats,
+                "api": self.runtime.client.stats if self.runtime.client else {}}
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         zalo_webhook = Blueprint("zalo_webhook", __name__)
 
         @zalo_webhook.listener("after_server_start")
         async def start(app: Any, loop: Any) -> None:
-            await self._ensure_started(on_new_message)
+            await self._ensure_started(on_new_message, app)
 
         @zalo_webhook.listener("before_server_stop")
         async def stop(app: Any, loop: Any) -> None:
-            await self.runtime.stop()
+            await self._stop()
 
         @zalo_webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok", "accounts": len(self.settings.accounts),
-                                  "started": self.runtime.started,
-                                  "pending_turns": self.runtime.dispatcher.pending(),
-                                  "inbox_pending": self.runtime.inbox.pending() if self.runtime.inbox else None,
-                                  "webhook": self.stats, "turns": self.runtime.dispatcher.stats,
-                                  "api": self.runtime.client.stats if self.runtime.client else {}})
+            return response.json(self._health())
 
         @zalo_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
-            await self._ensure_started(on_new_message)
+            await self._ensure_started(on_new_message, request.app)
             if self.settings.verify_signature and not request.headers.get(SIGNATURE_HEADER):
                 return self._reject(401, "missing signature", "unauthorized")
             try:
@@ -181,8 +227,6 @@ class ZaloInput(InputChannel):
                 return response.json({"status": "duplicate"})
             if not self._submit(on_new_message, event, account, row_id):
                 self.stats["overflow"] += 1
-                logger.warning("zalo: too many pending messages from one user of OA %s; message dropped",
-                               account.oa_id)
                 return response.json({"status": "dropped", "reason": "too many pending messages"})
             self.stats["accepted"] += 1
             return response.json({"status": "accepted"})

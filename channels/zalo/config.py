@@ -32,7 +32,7 @@ ENV_ACCOUNT_FIELDS = {
     "access_token": "ZALO_ACCESS_TOKEN",
 }
 SIGNATURE_MODES = ("strict", "lenient")
-TURN_RUNNERS = ("thread", "loop")
+TURN_RUNNERS = ("process", "thread", "loop")
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -83,10 +83,19 @@ class ZaloSettings:
     # handled by another worker, before it goes on anyway.
     order_wait: float = 60.0
     max_pending_per_user: int = 100
-    # thread: bot turns run on a dedicated event loop thread so that CPU-heavy NLU never delays
-    # the webhook acknowledgement; loop: bot turns run on Sanic's loop (needed e.g. with an
-    # asyncio-bound event broker such as RabbitMQ/pika).
-    turn_runner: str = "thread"
+    # process: bot turns run in `turn_processes` separate processes (channels/zalo/worker.py), so
+    # the server process only acknowledges webhooks and the turns use every core; each loads the
+    # model (about 0.8 GB of memory each). thread: bot turns run on a dedicated event loop thread
+    # of the server process (one core; an acknowledgement shares Python's GIL with the turns).
+    # loop: bot turns run on Sanic's loop (needed e.g. with an asyncio-bound event broker).
+    turn_runner: str = "process"
+    turn_processes: int = 2
+    # Turn processes run at this lower scheduling priority (nice), so that a webhook
+    # acknowledgement never waits for a core behind bot turns.
+    turn_process_nice: int = 5
+    # The endpoints file the turn processes load (tracker store, action server, lock store).
+    # Empty: the one given to `rasa run --endpoints`, else Rasa's default endpoints.yml.
+    endpoints: str = ""
     # With turn_runner thread: how long (ms) a busy thread may keep Python's GIL before another
     # thread that wants it gets it. Python's default is 5 ms; a webhook acknowledgement needs the GIL
     # several times, so with bot turns busy it would pay that again and again. 0 keeps the default.
@@ -216,6 +225,8 @@ _NUMBERS = {
     "order_wait": float,
     "max_pending_per_user": int,
     "switch_interval_ms": float,
+    "turn_processes": int,
+    "turn_process_nice": int,
 }
 _KNOWN_KEYS = set(_NUMBERS) | {
     "accounts",
@@ -228,6 +239,7 @@ _KNOWN_KEYS = set(_NUMBERS) | {
     "more_buttons_text",
     "turn_runner",
     "freeze_gc",
+    "endpoints",
 }
 
 
@@ -283,6 +295,8 @@ def load_settings(
         if runner not in TURN_RUNNERS:
             raise ZaloConfigError(f"zalo: turn_runner must be one of {', '.join(TURN_RUNNERS)}")
         settings.turn_runner = runner
+    if creds.get("endpoints") is not None:
+        settings.endpoints = str(creds["endpoints"]).strip()
     if creds.get("more_buttons_text") is not None:
         settings.more_buttons_text = str(creds["more_buttons_text"])
     for key, kind in _NUMBERS.items():
@@ -292,6 +306,10 @@ def load_settings(
         raise ZaloConfigError("zalo: max_event_age must be above 0 and below dedup_retention")
     if settings.switch_interval_ms and not 0.1 <= settings.switch_interval_ms <= 100:
         raise ZaloConfigError("zalo: switch_interval_ms must be between 0.1 and 100 (or 0 for Python's default)")
+    if not 1 <= settings.turn_processes <= 64:
+        raise ZaloConfigError("zalo: turn_processes must be between 1 and 64")
+    if settings.turn_process_nice > 19:
+        raise ZaloConfigError("zalo: turn_process_nice must be between 0 and 19")
     if settings.max_buttons < 1 or settings.text_limit < 100:
         raise ZaloConfigError("zalo: max_buttons must be ≥ 1 and text_limit ≥ 100")
     return settings

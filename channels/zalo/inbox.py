@@ -177,6 +177,34 @@ class Inbox:
                 self._prune_locked(now)
                 self._execute("PRAGMA wal_checkpoint(PASSIVE)")
 
+    def claim(self, row_id: int) -> Optional[InboundEvent]:
+        """Take an accepted event for this process to run (a turn process, handed the row id by
+        the process that acknowledged it). None when it is done already or unreadable."""
+        with self._lock, self._conn:
+            self._execute("BEGIN IMMEDIATE")
+            row = self._execute("SELECT event, owner FROM zalo_inbox WHERE id = ? AND done_at IS NULL",
+                                (row_id,)).fetchone()
+            if row is None or row[1] == self.owner:
+                return None  # done, or taken by this process already (the same id handed twice)
+            try:
+                event = event_from_json(row[0])
+            except (ValueError, TypeError):
+                self._execute("UPDATE zalo_inbox SET done_at = ?, outcome = 'unreadable' WHERE id = ?",
+                              (time.time(), row_id))
+                return None
+            self._execute("UPDATE zalo_inbox SET owner = ? WHERE id = ?", (self.owner, row_id))
+            return event
+
+    def undone(self, owners: List[str]) -> List[Tuple[int, str]]:
+        """(row id, sender) of the events not done yet that these processes own, oldest first."""
+        if not owners:
+            return []
+        marks = ",".join("?" * len(owners))
+        with self._lock:
+            return [(r[0], r[1]) for r in self._execute(
+                f"SELECT id, sender FROM zalo_inbox WHERE done_at IS NULL AND owner IN ({marks}) ORDER BY id",
+                tuple(owners)).fetchall()]
+
     def pending(self) -> int:
         with self._lock:
             return self._execute("SELECT COUNT(*) FROM zalo_inbox WHERE done_at IS NULL").fetchone()[0]

@@ -53,6 +53,8 @@ class ZaloRuntime:
             self.tokens.seed_from_config()
             self.client = ZaloClient(s.api_base_url, self.tokens, self.sessions, max_retries=s.max_retries,
                                      backoff_base=s.backoff_base, backoff_max=s.backoff_max)
+            # turn_runner may have changed since __init__ (no model for turn processes: thread).
+            self.dispatcher = OrderedDispatcher(s.max_pending_per_user, threaded=s.turn_runner == "thread")
             if s.turn_runner == "thread" and s.switch_interval_ms:
                 self._previous_switch_interval = sys.getswitchinterval()
                 sys.setswitchinterval(s.switch_interval_ms / 1000.0)
@@ -64,9 +66,10 @@ class ZaloRuntime:
                 gc.freeze()
             self.dispatcher.start()
             self._refresher = self._schedule(self._refresh_forever())
+            where = {"thread": "a dedicated thread", "loop": "the server loop",
+                     "process": f"{s.turn_processes} turn process(es)"}[s.turn_runner]
             logger.info("zalo: channel started with %d OA(s), token store %s, API %s, turns on %s",
-                        len(s.accounts), s.db_path, s.api_base_url,
-                        "a dedicated thread" if s.turn_runner == "thread" else "the server loop")
+                        len(s.accounts), s.db_path, s.api_base_url, where)
 
     def _schedule(self, coro: Awaitable[Any]) -> Any:
         loop = self.dispatcher.loop

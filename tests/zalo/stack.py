@@ -127,8 +127,12 @@ class RasaStack:
         if self.endpoints_file is not None:
             return {"credentials": creds, "endpoints": Path(self.endpoints_file)}
         endpoints = self.work_dir / "endpoints.yml"
+        # As `make run` (endpoints.yml): conversations in a SQLite file, which the server process
+        # (HTTP API) and its turn processes share.
+        tracker_store = {"type": "components.tracker_store.SQLiteTrackerStore", "db": str(self.work_dir / "tracker.db")}
         endpoints.write_text(json.dumps({"action_endpoint": {
-            "url": f"http://127.0.0.1:{self.actions_port}/webhook"}, **self.extra_endpoints}), encoding="utf-8")
+            "url": f"http://127.0.0.1:{self.actions_port}/webhook"}, "tracker_store": tracker_store,
+            **self.extra_endpoints}), encoding="utf-8")
         return {"credentials": creds, "endpoints": endpoints}
 
     def env(self) -> Dict[str, str]:
@@ -179,7 +183,8 @@ class RasaStack:
                 ready["actions"] = ready["actions"] or _get_json(
                     f"http://127.0.0.1:{self.actions_port}/health").get("status") == "ok"
                 health = _get_json(self.rasa_url + "/webhooks/zalo/")
-                ready["rasa"] = bool(health.get("started"))
+                # "ready": started, and with turn processes, every one has loaded the model
+                ready["rasa"] = bool(health.get("ready", health.get("started")))
                 if ready["rasa"] and self.enable_api:
                     ready["rasa"] = _get_json(self.rasa_url + "/status").get("model_file") is not None
             except (OSError, ValueError, AttributeError):

@@ -87,7 +87,10 @@ def workers(tmp_path_factory):
                                                  account["app_secret_key"])["refresh_token"]
     work = tmp_path_factory.mktemp("workers")
     env = {**stores.create(), "REPORTS_DB_URL": f"sqlite:///{work / 'reports.db'}"}
-    stack = RasaStack(work, fake.url, account, extra_env=env, endpoints_file=ROOT / "endpoints.production.yml")
+    # Turns in each worker's own thread: this test is about Rasa worker processes sharing
+    # PostgreSQL and Redis (turn processes have their own test in test_integration.py).
+    stack = RasaStack(work, fake.url, account, extra_env=env, endpoints_file=ROOT / "endpoints.production.yml",
+                      extra_credentials={"turn_runner": "thread"})
     try:
         stack.start()
     except StackError as exc:
