@@ -23,6 +23,15 @@ all get them).
    logging is off. In those three modules ``copy.deepcopy`` now copies only while Rasa's logger
    is at DEBUG (``rasa run --debug``); the modules use ``copy`` for nothing else.
 
+5. Every message runs through the whole NLU graph (tokenizer, featurizers, DIET, fallback), even a
+   button payload such as ``/ask_procedure{"procedure": "cu_tru.tam_tru"}``, whose result the
+   graph's last node, ``RegexMessageHandler``, then throws away: for a payload naming an intent of
+   the domain it returns a new message holding only the payload's text, intent, ranking and
+   entities. That costs about 17 ms of CPU per button tap. The replacement answers such payloads
+   with that same call (``YAMLStoryReader.unpack_regex_message`` with the model's domain) without
+   running the graph, and only when the model's NLU target is that ``RegexMessageHandler`` node
+   fed by the domain; everything else goes through the graph as before.
+
 Each fix checks that the Rasa code it replaces is still there; when Rasa changes, it leaves Rasa
 alone and logs why, so a Rasa upgrade can never break the assistant through this module.
 """
@@ -154,6 +163,50 @@ def _in_log_calls(source: str) -> int:
     return count
 
 
+# -------------------------------------------------------- 5. payloads skip the graph
+def _payload_shortcut_applies(processor: Any) -> bool:
+    """True when the model's NLU output is RegexMessageHandler's, fed with the model's domain."""
+    cached = processor.__dict__.get("_zalo_payload_shortcut")
+    if cached is not None:
+        return cached
+    applies = False
+    try:
+        from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
+
+        target = processor.model_metadata.nlu_target
+        node = processor.model_metadata.predict_schema.nodes[target]
+        applies = (node.uses is RegexMessageHandler and node.fn == "process"
+                   and node.needs.get("domain") == "domain_provider")
+    except (AttributeError, KeyError, ImportError):
+        applies = False
+    processor.__dict__["_zalo_payload_shortcut"] = applies
+    return applies
+
+
+def _parse_payload(original: Any) -> Any:
+    def _parse_message_with_graph(self: Any, message: Any, tracker: Any,
+                                  only_output_properties: bool = True) -> Dict[Text, Any]:
+        text = getattr(message, "text", None)
+        if isinstance(text, str) and text.strip().startswith("/") and _payload_shortcut_applies(self):
+            from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
+            from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+            from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY,
+                                                   PREDICTED_CONFIDENCE_KEY, TEXT)
+            from rasa.shared.nlu.training_data.message import Message
+
+            unpacked = YAMLStoryReader.unpack_regex_message(
+                Message(data={TEXT: text}), self.domain, entity_extractor_name=RegexMessageHandler.__name__)
+            if unpacked.get(INTENT):  # a payload of a known intent: the graph's answer is this
+                parse_data = {TEXT: "", INTENT: {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0},
+                              ENTITIES: []}
+                parse_data.update(unpacked.as_dict(only_output_properties=only_output_properties))
+                return parse_data
+        return original(self, message, tracker, only_output_properties)
+
+    _parse_message_with_graph.__wrapped__ = original  # type: ignore[attr-defined]
+    return _parse_message_with_graph
+
+
 def apply() -> None:
     """Install the fixes (idempotent)."""
     global _applied
@@ -184,6 +237,13 @@ def apply() -> None:
         DaskGraphRunner.run = _graph_run  # type: ignore[assignment]
     else:  # pragma: no cover
         logger.info("rasa_patches: DaskGraphRunner changed in this Rasa version; left alone")
+
+    from rasa.core.processor import MessageProcessor
+
+    if callable(getattr(MessageProcessor, "_parse_message_with_graph", None)):
+        MessageProcessor._parse_message_with_graph = _parse_payload(MessageProcessor._parse_message_with_graph)
+    else:  # pragma: no cover
+        logger.info("rasa_patches: MessageProcessor changed in this Rasa version; payloads use the graph")
 
     patched = _patch_debug_copies()
     if len(patched) < 3:  # pragma: no cover

@@ -170,3 +170,52 @@ def test_debug_copies_only_while_rasa_logs_debug():
 def test_copies_are_patched_only_where_every_copy_is_a_log_argument():
     source = "import copy\nx = copy.deepcopy(y)\nstructlogger.debug('e', a=copy.deepcopy(b))\n"
     assert rasa_patches._in_log_calls(source) == 1  # the first one is real: such a module is left alone
+
+
+# ------------------------------------------------- 5. payloads skip the NLU graph
+PAYLOADS = ['/ask_procedure{"procedure":"cu_tru.tam_tru","aspect":"fee"}', "/greet", "/greet@0.42",
+            "  /report_crime  ", '/ask_procedure{"procedure": "cu_tru.tam_tru", "not_an_entity": 1}',
+            '/ask_procedure{"procedure": broken', "/no_such_intent", "/", "xin chào", "dang ky tam tru can gi"]
+
+
+@pytest.fixture(scope="module")
+def processor():
+    import asyncio
+    from pathlib import Path
+
+    from rasa.core.agent import load_agent
+
+    model = Path(__file__).resolve().parents[1] / "models" / "zalo-an-ninh.tar.gz"
+    if not model.is_file():
+        pytest.fail("no trained model: run make train", pytrace=False)
+    return asyncio.run(load_agent(str(model))).processor
+
+
+@pytest.mark.parametrize("text", PAYLOADS)
+def test_payload_parse_equals_the_graphs(processor, text):
+    from rasa.core.channels.channel import UserMessage
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    assert rasa_patches._payload_shortcut_applies(processor)
+    tracker = DialogueStateTracker.from_events("t", [])
+    graph = type(processor)._parse_message_with_graph.__wrapped__
+    for only_output in (True, False):
+        message = UserMessage(text, sender_id="t", message_id="m1", metadata={"zalo": {"oa_id": "1"}})
+        expected = graph(processor, message, tracker, only_output)
+        got = processor._parse_message_with_graph(message, tracker, only_output)
+        assert got == expected
+
+
+def test_payloads_really_skip_the_graph(processor, monkeypatch):
+    from rasa.core.channels.channel import UserMessage
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    runs = []
+    original = processor.graph_runner.run
+    monkeypatch.setattr(processor.graph_runner, "run", lambda *a, **k: runs.append(1) or original(*a, **k))
+    tracker = DialogueStateTracker.from_events("t", [])
+    processor._parse_message_with_graph(UserMessage(PAYLOADS[0], sender_id="t"), tracker)
+    assert runs == []
+    processor._parse_message_with_graph(UserMessage("/no_such_intent", sender_id="t"), tracker)
+    processor._parse_message_with_graph(UserMessage("xin chào", sender_id="t"), tracker)
+    assert runs == [1, 1]
