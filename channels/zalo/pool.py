@@ -46,10 +46,12 @@ class _Process:
 
 
 class TurnProcessPool:
-    def __init__(self, count: int, inbox: Inbox, spec: Dict[str, Any]) -> None:
+    def __init__(self, count: int, inbox: Inbox, spec: Dict[str, Any],
+                 command: Optional[List[str]] = None) -> None:
         self.count = max(1, int(count))
         self.inbox = inbox
         self.spec = spec  # credentials, model, endpoints, log_level, nice (see channels.zalo.worker)
+        self.command = command or [sys.executable, "-m", "channels.zalo.worker"]
         self.processes = [_Process(i) for i in range(self.count)]
         self._tasks: List["asyncio.Task[Any]"] = []
         self._stopping = False
@@ -73,7 +75,7 @@ class TurnProcessPool:
         env[SPEC_VARIABLE] = json.dumps({**self.spec, "index": process.index, "count": self.count})
         process.ready = False
         process.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "channels.zalo.worker", stdin=asyncio.subprocess.PIPE,
+            *self.command, stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=None, env=env, cwd=os.getcwd())
         process.identity = process_identity(process.proc.pid)
         process.started_at = time.monotonic()

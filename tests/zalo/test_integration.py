@@ -261,3 +261,54 @@ def test_crime_report_with_a_photo_and_a_location_over_zalo(env):
     finally:
         store.close()
     assert code in step(f"kiểm tra tố giác {code}")
+
+
+def _health(env: Env) -> Dict[str, Any]:
+    return requests.get(env.stack.rasa_url + "/webhooks/zalo/", timeout=5).json()
+
+
+def _inbox_owners(env: Env, user: str) -> set:
+    import sqlite3
+
+    conn = sqlite3.connect(str(env.stack.work_dir / "zalo.db"))
+    try:
+        return {r[0] for r in conn.execute("SELECT DISTINCT owner FROM zalo_inbox WHERE sender = ?",
+                                           (env.sender(user),)).fetchall()}
+    finally:
+        conn.close()
+
+
+def test_turns_run_in_the_turn_processes_not_in_the_server(env):
+    health = _health(env)
+    assert health["turn_runner"] == "process" and health["ready"] is True
+    pool = health["turn_processes"]
+    assert pool["processes"] == 2 and pool["ready"] == 2
+    env.say("it-proc", "xin chào")
+    env.answers("it-proc")
+    owners = _inbox_owners(env, "it-proc")
+    server_pid = env.stack.procs[1].pid
+    assert len(owners) == 1
+    owner_pid = int(next(iter(owners)).split(":")[0])
+    assert owner_pid in pool["pids"] and owner_pid != server_pid
+
+
+def test_a_killed_turn_process_is_replaced_and_users_are_still_answered(env):
+    import os
+    import signal
+
+    before = _health(env)["turn_processes"]
+    os.kill(before["pids"][0], signal.SIGKILL)
+    for i in range(3):  # meanwhile the other process takes new users
+        env.say(f"it-kill-{i}", "xin chào")
+    for i in range(3):
+        env.answers(f"it-kill-{i}", settle=0)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        pool = _health(env)["turn_processes"]
+        if pool["restarts"] >= 1 and pool["ready"] == 2:
+            break
+        time.sleep(1)
+    assert pool["restarts"] == 1 and pool["ready"] == 2, (pool, env.stack.tail("rasa", 40))
+    assert pool["pids"][0] != before["pids"][0] and pool["pids"][1] == before["pids"][1]
+    env.say("it-kill-after", FEE_PAYLOAD)
+    assert "phí" in text_of(env.answers("it-kill-after")[0]).lower()
