@@ -72,6 +72,10 @@ def test_accounts_file_with_unset_variable(tmp_path):
     ({"accounts": [account_dict("1")], "max_retries": "many"}, "number"),
     ({"accounts_file": "/nonexistent.yml"}, "does not exist"),
     ({"accounts": [account_dict("1")], "switch_interval_ms": 500}, "switch_interval_ms"),
+    ({"accounts": [account_dict("1")], "turn_runner": "fork"}, "turn_runner"),
+    ({"accounts": [account_dict("1")], "turn_processes": 0}, "turn_processes"),
+    ({"accounts": [account_dict("1")], "turn_processes": 100}, "turn_processes"),
+    ({"accounts": [account_dict("1")], "turn_process_nice": 20}, "turn_process_nice"),
 ])
 def test_invalid_configurations(creds, match):
     with pytest.raises(ZaloConfigError, match=match):
@@ -91,3 +95,33 @@ def test_verification_can_be_turned_off_explicitly_only():
 def test_secrets_not_in_repr():
     settings = load_settings(None, ENV)
     assert "oask" not in repr(settings) and "apsk" not in repr(settings) and "rt0" not in repr(settings)
+
+
+def test_turn_processes_are_the_default():
+    settings = load_settings({"accounts": [account_dict("1")]}, {})
+    assert (settings.turn_runner, settings.turn_processes, settings.turn_process_nice) == ("process", 2, 5)
+    assert settings.endpoints == ""
+    other = load_settings({"accounts": [account_dict("1")], "turn_runner": "thread", "turn_processes": 3,
+                           "endpoints": " endpoints.production.yml "}, {})
+    assert (other.turn_runner, other.turn_processes, other.endpoints) == ("thread", 3, "endpoints.production.yml")
+
+
+def test_the_project_credentials_file_is_valid(monkeypatch):
+    from pathlib import Path
+
+    import yaml
+
+    section = yaml.safe_load((Path(__file__).resolve().parents[2] / "credentials.zalo.yml").read_text())
+    settings = load_settings(section["channels.zalo.ZaloInput"], ENV)
+    assert settings.turn_runner == "process" and settings.turn_processes == 2
+
+
+def test_turn_processes_load_the_endpoints_file_the_server_was_given(tmp_path, monkeypatch):
+    from channels.zalo.channel import endpoints_of_this_server
+
+    assert endpoints_of_this_server(["rasa", "run", "--endpoints", "e.yml", "--port", "1"]) == "e.yml"
+    assert endpoints_of_this_server(["rasa", "run", "--endpoints=prod.yml"]) == "prod.yml"
+    monkeypatch.chdir(tmp_path)
+    assert endpoints_of_this_server(["rasa", "run"]) is None
+    (tmp_path / "endpoints.yml").write_text("{}")
+    assert endpoints_of_this_server(["rasa", "run"]) == "endpoints.yml"
