@@ -153,7 +153,10 @@ def main() -> int:
         print(f"{label:34}" + "".join(f"{fmt.format(r[key]):>22}" for r in rows.values()))
     zalo = ROOT / "bench" / "zalo_bench.py"
     if zalo.exists() and not args.skip_zalo:
-        print("\nZalo connector:")
+        print("\nCPU of one bot turn in one process, per tracker store:")
+        subprocess.run([str(BIN / "python"), str(ROOT / "bench" / "turn_cost.py")], cwd=ROOT, env=base_env(),
+                       stderr=subprocess.DEVNULL)
+        print("\nZalo connector (turns in 2 turn processes, conversations in SQLite):")
         subprocess.run([str(BIN / "python"), str(zalo), "--spawn"], cwd=ROOT, env=base_env())
         print("\nZalo connector, 2 Rasa workers (PostgreSQL + Redis on 127.0.0.1):")
         subprocess.run([str(BIN / "python"), str(zalo), "--spawn", "--workers", "2"], cwd=ROOT, env=base_env())

@@ -282,6 +282,20 @@ def cpu_seconds(pid: int, descendants: bool = True) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def rss_mb(pid: int) -> Dict[str, float]:
+    """Resident memory (MB) of ``pid`` alone and of its descendants."""
+    def one(p: int) -> float:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return 0.0
+    tree = _process_tree(pid)
+    return {"self": round(one(pid)), "descendants": round(sum(one(p) for p in tree[1:]))}
+
+
 class CpuMeter:
     """CPU milliseconds per message that each process spent during a phase."""
 
@@ -432,6 +446,8 @@ async def run(args: argparse.Namespace, rasa_url: str, fake_url: str, account: Z
         result["load"] = await bench.load(run_id, args.users, args.rate, args.seconds)
         result["load"]["cpu_ms_per_message"] = meter.per_message(result["load"]["messages"])
         result["stress"] = await bench.stress(run_id, args.users, args.burst)
+        if pids and "Rasa server" in pids:
+            result["rss_mb"] = rss_mb(pids["Rasa server"])
         result["failures"] = bench.failures
     return result
 
@@ -464,6 +480,9 @@ def report(result: Dict[str, Any]) -> bool:
     if cpu:
         print("  CPU ms per message in the load phase (2 cores = 2000 ms/s): "
               + ", ".join(f"{name} {ms:g}" for name, ms in cpu.items()) + f"; total {sum(cpu.values()):.1f}")
+    if result.get("rss_mb"):
+        print(f"  memory (RSS): Rasa server {result['rss_mb']['self']} MB, "
+              f"its turn processes {result['rss_mb']['descendants']} MB together")
     verdict = ["ack p99", "e2e p95", "throughput"]
     print("  targets: " + ", ".join(f"{v} {'met' if ok else 'MISSED'}" for v, ok in zip(verdict, checks)))
     return all(checks)

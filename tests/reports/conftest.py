@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from .helpers import PG_URL, DbTarget
 from anninh.reports.store import ReportStore
+from devtools.testing import service_missing
 
 
 @pytest.fixture(scope="session")
@@ -51,11 +52,8 @@ def _drop_orphan_schemas(engine) -> None:
 def require_pg(pg_error: Optional[str]) -> None:
     if pg_error is None:
         return
-    msg = (f"PostgreSQL is not reachable at {PG_URL} ({pg_error}); set REPORTS_TEST_PG_URL or start "
-           "the server")
-    if os.environ.get("CI", "").strip().lower() == "true":
-        pytest.fail(msg + " — CI=true, so PostgreSQL tests must run, not be skipped", pytrace=False)
-    pytest.skip(msg)
+    service_missing(f"PostgreSQL is not reachable at {PG_URL} ({pg_error}); set REPORTS_TEST_PG_URL or start "
+                    "the server")
 
 
 def _drop_schema(schema: str) -> None:

@@ -7,7 +7,6 @@ Needs PostgreSQL and Redis on 127.0.0.1 (skipped without them, except with CI=tr
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import time
 from typing import Dict, List, Optional
@@ -19,6 +18,8 @@ from fake_zalo import FakeZalo
 from harness import account_dict, signature_for, text_event
 from stack import (PG_DSN, REDIS_HOST, REDIS_PORT, ROOT, ProductionStores, RasaStack, StackError, find_model,
                    pg_execute)
+
+from devtools.testing import service_missing
 
 pytestmark = pytest.mark.integration
 
@@ -74,10 +75,7 @@ class Workers:
 def workers(tmp_path_factory):
     problem = _services_error()
     if problem:
-        message = f"two-worker test needs PostgreSQL and Redis: {problem}"
-        if os.environ.get("CI", "").strip().lower() == "true":
-            pytest.fail(message + " — CI=true, so it must run, not be skipped", pytrace=False)
-        pytest.skip(message)
+        service_missing(f"two-worker test needs PostgreSQL and Redis: {problem}")
     if find_model(ROOT) is None:
         pytest.fail("no trained model: run make train", pytrace=False)
     stores = ProductionStores("zw", workers=2, redis_db=REDIS_DB)
