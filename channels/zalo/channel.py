@@ -134,7 +134,8 @@ class ZaloInput(InputChannel):
         return {"credentials": self.credentials, "model": str(model.resolve()),
                 "endpoints": str(Path(endpoints).resolve()) if endpoints else None,
                 "log_level": logging.getLevelName(logging.getLogger("rasa").getEffectiveLevel()),
-                "nice": self.settings.turn_process_nice}
+                "nice": self.settings.turn_process_nice,
+                "idle_priority": self.settings.turn_process_idle}
 
     async def _ensure_started(self, on_new_message: OnNewMessage, app: Any = None) -> None:
         """Start the runtime (and the turn processes) once, then run the turns that a process

@@ -90,9 +90,11 @@ class ZaloSettings:
     # loop: bot turns run on Sanic's loop (needed e.g. with an asyncio-bound event broker).
     turn_runner: str = "process"
     turn_processes: int = 2
-    # Turn processes run at this lower scheduling priority (nice), so that a webhook
-    # acknowledgement never waits for a core behind bot turns.
-    turn_process_nice: int = 5
+    # Turn processes run at Linux's idle scheduling priority (SCHED_IDLE): they use every core the
+    # webhook acknowledgements, the action server and everything else leave free, and give way
+    # to them at once. Off: they run at `turn_process_nice` instead.
+    turn_process_idle: bool = True
+    turn_process_nice: int = 10
     # The endpoints file the turn processes load (tracker store, action server, lock store).
     # Empty: the one given to `rasa run --endpoints`, else Rasa's default endpoints.yml.
     endpoints: str = ""
@@ -240,6 +242,7 @@ _KNOWN_KEYS = set(_NUMBERS) | {
     "turn_runner",
     "freeze_gc",
     "endpoints",
+    "turn_process_idle",
 }
 
 
@@ -288,6 +291,8 @@ def load_settings(
         if mode not in SIGNATURE_MODES:
             raise ZaloConfigError(f"zalo: signature_mode must be one of {', '.join(SIGNATURE_MODES)}")
         settings.signature_mode = mode
+    if creds.get("turn_process_idle") is not None:
+        settings.turn_process_idle = _as_bool(creds["turn_process_idle"], "turn_process_idle")
     if creds.get("freeze_gc") is not None:
         settings.freeze_gc = _as_bool(creds["freeze_gc"], "freeze_gc")
     if creds.get("turn_runner") is not None:

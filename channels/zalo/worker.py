@@ -127,7 +127,12 @@ def main() -> int:
     spec = json.loads(raw)
     os.environ.pop(SPEC_VARIABLE, None)  # secrets: not inherited by anything this process starts
     _configure_logging(spec)
-    if spec.get("nice"):
+    if spec.get("idle_priority") and hasattr(os, "SCHED_IDLE"):
+        try:  # allowed without privileges: a process may always lower its own priority
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except OSError:
+            pass
+    elif spec.get("nice"):
         try:
             os.nice(int(spec["nice"]))
         except OSError:

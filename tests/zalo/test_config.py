@@ -99,10 +99,11 @@ def test_secrets_not_in_repr():
 
 def test_turn_processes_are_the_default():
     settings = load_settings({"accounts": [account_dict("1")]}, {})
-    assert (settings.turn_runner, settings.turn_processes, settings.turn_process_nice) == ("process", 2, 5)
+    assert (settings.turn_runner, settings.turn_processes, settings.turn_process_idle) == ("process", 2, True)
     assert settings.endpoints == ""
     other = load_settings({"accounts": [account_dict("1")], "turn_runner": "thread", "turn_processes": 3,
-                           "endpoints": " endpoints.production.yml "}, {})
+                           "endpoints": " endpoints.production.yml ", "turn_process_idle": "false"}, {})
+    assert other.turn_process_idle is False
     assert (other.turn_runner, other.turn_processes, other.endpoints) == ("thread", 3, "endpoints.production.yml")
 
 

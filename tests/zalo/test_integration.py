@@ -290,6 +290,11 @@ def test_turns_run_in_the_turn_processes_not_in_the_server(env):
     assert len(owners) == 1
     owner_pid = int(next(iter(owners)).split(":")[0])
     assert owner_pid in pool["pids"] and owner_pid != server_pid
+    import os
+
+    # turn processes give way to the acknowledging server process at once
+    assert all(os.sched_getscheduler(pid) == os.SCHED_IDLE for pid in pool["pids"])
+    assert os.sched_getscheduler(server_pid) == os.SCHED_OTHER
 
 
 def test_a_killed_turn_process_is_replaced_and_users_are_still_answered(env):
