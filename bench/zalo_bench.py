@@ -91,7 +91,7 @@ class Bench:
         assert self.session is not None
         while True:
             try:
-                async with self.session.get(f"{self.fake_url}/_fake/messages?since={self._last_seq}&wait=2") as resp:
+                async with self.session.get(f"{self.fake_url}/_fake/messages?since={self._last_seq}&wait=2&fields=user_id,received_at") as resp:
                     data = await resp.json()
                 for m in data["messages"]:
                     arrivals = self._arrivals.setdefault(m["user_id"], [])
@@ -323,22 +323,6 @@ class CpuMeter:
         return {name: round(seconds * 1000 / max(messages, 1), 1) for name, seconds in used.items()}
 
 
-STAND_IN_NICE = -5
-
-
-def _stand_in_priority() -> None:
-    """The load generator and the fake Zalo API stand in for Zalo's servers, which in production
-    use none of this machine's CPU. Where allowed (root), they run at a higher priority than the
-    servers under test, so that their own scheduling delays do not count as the servers' latency
-    (their CPU time still counts: it is printed). ZALO_BENCH_EQUAL_PRIORITY=1 turns this off."""
-    if os.environ.get("ZALO_BENCH_EQUAL_PRIORITY"):
-        return
-    try:
-        os.nice(STAND_IN_NICE - os.nice(0))
-    except OSError:
-        pass
-
-
 def _load(path: Path, name: str) -> Any:
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
@@ -368,7 +352,7 @@ class Spawned:
         self.fake = subprocess.Popen(
             [sys.executable, str(ROOT / "tests" / "fakes" / "fake_zalo.py"), "--oa-id", self.account["oa_id"],
              "--app-id", self.account["app_id"], "--app-secret-key", self.account["app_secret_key"]],
-            stdout=subprocess.PIPE, text=True, preexec_fn=_stand_in_priority)
+            stdout=subprocess.PIPE, text=True)
         values: Dict[str, str] = {}
         assert self.fake.stdout is not None
         while len(values) < 2:
@@ -399,7 +383,6 @@ class Spawned:
         self.stack.start()
         if self.workers > 1:
             self._wait_for_workers()
-        _stand_in_priority()  # this process is the load generator (after starting the servers: they inherit it)
         return self
 
     def pids(self) -> Dict[str, int]:
@@ -522,7 +505,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         missing = [v for v in ("ZALO_OA_ID", "ZALO_APP_ID", "ZALO_OA_SECRET_KEY") if not os.environ.get(v)]
         if missing:
             parser.error(f"set {', '.join(missing)} (the same values the server uses)")
-        _stand_in_priority()
         account = ZaloAccount(os.environ["ZALO_OA_ID"], os.environ["ZALO_APP_ID"],
                               os.environ["ZALO_OA_SECRET_KEY"], os.environ.get("ZALO_APP_SECRET_KEY", ""))
         result = asyncio.run(run(args, args.rasa_url, args.fake_url, account))
