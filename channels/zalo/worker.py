@@ -24,6 +24,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from typing import Any, Dict, Optional
 
@@ -126,6 +127,9 @@ def main() -> int:
         return 2
     spec = json.loads(raw)
     os.environ.pop(SPEC_VARIABLE, None)  # secrets: not inherited by anything this process starts
+    # Ctrl-C in the terminal reaches the whole process group: the server then closes our input,
+    # and we finish the turns we took instead of dropping them half-way.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _configure_logging(spec)
     if spec.get("idle_priority") and hasattr(os, "SCHED_IDLE"):
         try:  # allowed without privileges: a process may always lower its own priority
