@@ -20,6 +20,11 @@ for _ in $(seq 1 120); do
 done
 
 ENDPOINTS=endpoints.yml
+if [ "$ACTIONS_PORT" != 5055 ]; then
+  # endpoints.yml names the action server on its default port: use a copy that names this one.
+  sed "s#http://localhost:5055/webhook#http://localhost:$ACTIONS_PORT/webhook#" endpoints.yml > var/endpoints.yml
+  ENDPOINTS=var/endpoints.yml
+fi
 WORKERS=${RASA_WORKERS:-1}
 if [ "$WORKERS" != 1 ] || [ "${RASA_ENDPOINTS:-}" = production ]; then
   # Several worker processes share conversations through PostgreSQL and Redis (endpoints.production.yml).

@@ -44,9 +44,14 @@ def _configure_logging(spec: Dict[str, Any]) -> None:
         level = logging.INFO
     configure_logging_and_warnings(level)
     configure_structlog(level)
+    # To standard error, as the server's own log; standard output is the protocol with the server.
     prefix = f"zalo-turns-{spec.get('index', 0) + 1}"
-    for handler in logging.getLogger().handlers:
-        handler.setFormatter(logging.Formatter(f"%(asctime)s {prefix} %(levelname)-7s %(name)s - %(message)s"))
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"%(asctime)s {prefix} %(levelname)-7s %(name)s - %(message)s"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
 
 
 async def _read_lines(queue: "asyncio.Queue[Optional[str]]") -> None:
