@@ -68,9 +68,15 @@ class PhraseIndex:
         self.gaps = gaps
         self._by_first: Dict[str, List[Tuple[Phrase, str]]] = {}
         self._phrases: List[Tuple[Phrase, str]] = []
+        # Phrases of two or more words by their first and by their second word (their position in
+        # _phrases): a match with one typo has its first or its second word right.
+        self._fuzzy_by_word: Tuple[Dict[str, List[int]], Dict[str, List[int]]] = ({}, {})
         for key, text in phrases:
             words = tuple(normalize(text, abbreviations))
             if words:
+                if len(words) >= 2:
+                    self._fuzzy_by_word[0].setdefault(words[0], []).append(len(self._phrases))
+                    self._fuzzy_by_word[1].setdefault(words[1], []).append(len(self._phrases))
                 self._phrases.append((words, key))
                 self._by_first.setdefault(words[0], []).append((words, key))
 
@@ -87,12 +93,18 @@ class PhraseIndex:
                     end = _gapped_at(phrase, words, i)
                     if end is not None:
                         found.append(Match(key, i, end, 2 * m - 1))
-        for phrase, key in self._phrases:
+        # With one typo: only where the phrase's first or second word stands; the leftmost
+        # occurrence of each phrase, phrases in their order.
+        starts: Dict[int, List[int]] = {}
+        for offset, index in enumerate(self._fuzzy_by_word):
+            for j, w in enumerate(words):
+                for p in index.get(w, ()):
+                    starts.setdefault(p, []).append(j - offset)
+        for p in sorted(starts):
+            phrase, key = self._phrases[p]
             m = len(phrase)
-            if m < 2:
-                continue
-            for i in range(n - m + 1):
-                if _fuzzy_at(phrase, words, i):
+            for i in sorted(set(starts[p])):
+                if 0 <= i <= n - m and _fuzzy_at(phrase, words, i):
                     found.append(Match(key, i, i + m, 2 * m - 1))
                     break
         return found
