@@ -110,14 +110,6 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
 
-    def forget(self, sender_id: Optional[Text] = None) -> None:
-        """Drop one conversation, or all, from this process's cache."""
-        with self._lock:
-            if sender_id is None:
-                self._cache.clear()
-            else:
-                self._cache.pop(sender_id, None)
-
     def _last_id(self, conn: Any, sender_id: Text) -> Optional[int]:
         """The conversation's highest event id (the index on ``sender_id`` answers it). Sent as
         plain SQL: building and compiling the same SQLAlchemy expression cost more than the query."""

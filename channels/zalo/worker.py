@@ -2,17 +2,17 @@
 
 With ``turn_runner: process`` the Rasa server process only acknowledges webhooks: it checks and
 stores each event in the inbox, answers 200, and hands the row id to one of ``turn_processes``
-processes like this one (started and watched by ``channels.zalo.pool``). Each user always goes to
-the same process, so one user's messages keep their order and that user's conversation stays in
-that process's tracker cache. Because no bot turn runs in the server process, a turn never holds
-the acknowledgement up, and the turns of different users use all cores.
+processes like this one (started and watched by ``channels.zalo.pool``, which keeps a user with a
+turn in progress on one process, so one user's messages keep their order). Because no bot turn
+runs in the server process, a turn never holds the acknowledgement up, and the turns of different
+users use all cores.
 
 The process loads the same model with the same endpoints file as the server (tracker store,
 action server, lock store), reads row ids on standard input, one per line, and runs each turn
 exactly as the server would (``channels.zalo.turns``). It prints ``READY`` on standard output once
 the model is loaded, and ``DONE <row id>`` for every row id it was handed, once that turn is over
-(or was not to be run), which the server uses to hand new users to the least busy process. When standard input closes (the server stops or dies), it finishes the turns
-it has taken and exits.
+(or was not to be run), which the server uses to hand new users to the least busy process. When
+standard input closes (the server stops or dies), it finishes the turns it has taken and exits.
 
 The settings come from the environment variable ``ZALO_TURN_PROCESS`` (JSON: the channel's
 credentials section, model path, endpoints file, this process's number), never from the command
