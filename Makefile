@@ -24,16 +24,17 @@ help:
 	@echo "make bench     print accuracy, speed and memory figures"
 	@echo "make lexicon   add compound words found in the training data to content/lexicon/compounds.txt"
 
-$(BIN)/.installed: requirements.txt requirements.lock
+$(BIN)/.installed: pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -c requirements.lock
+	$(BIN)/python -m pip install --quiet --group dev -c requirements.lock
 	@touch $@
 
 install: $(BIN)/.installed
 
-lock: ## regenerate requirements.lock from requirements.txt
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+lock: ## regenerate requirements.lock from pyproject.toml's dependency groups
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --group dev
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^pkg_resources' > requirements.lock
 
 $(MODEL): $(BIN)/.installed $(TRAINING_INPUTS)
