@@ -25,11 +25,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 from anninh.reports.masking_content import MaskingContent, load_masking_content
 from anninh.reports.privacy import number_spans
 from anninh.text import fold, has_diacritics
+
+_fold = lru_cache(maxsize=None)(fold)
 
 _TOKEN_RE = re.compile(r"\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*|[^\W\d_]+(?:['’][^\W\d_]+)*")
 _PLACEHOLDER_RE = re.compile(r"\[[^\[\]\d]{1,40}\]")
@@ -42,19 +45,16 @@ _PAPER_RE = re.compile(r"(?<!\w)[A-Z]\d{7,8}(?!\w)|(?:(?<=số khung)|(?<=số m
 _BIRTH_RE = re.compile(r"(?:sinh năm|sinh nam|năm sinh|nam sinh|\bSN)\s*:?\s*(?:19|20)\d{2}(?!\d)", re.I)
 _INITIALS_RE = re.compile(r"(?<!\w)(?:[A-ZĐ]\.\s?){2,}[A-ZĐ]?(?!\w)")
 
-_HOUSE = [("so", "nha"), ("nha", "so"), ("can", "ho")]
-_ALLEY = [("ngo",), ("ngach",), ("hem",), ("kiet",)]
-_STREET = [("duong",), ("pho",), ("dai", "lo")]
-_HAMLET = [("xom",), ("thon",), ("ban",), ("lang",), ("ap",), ("khu",), ("khoi",), ("to", "dan", "pho"),
-           ("khu", "pho"), ("tdp",), ("tieu", "khu")]
-_NUMBER_ONLY = [("to",), ("doi",)]
-_RAW = {("ban",): "bản", ("pho",): "phố", ("to",): "tổ", ("lang",): "làng", ("ngo",): "ngõ",
-        ("doi",): "đội", ("khu",): "khu", ("xom",): "xóm", ("thon",): "thôn", ("ap",): "ấp",
-        ("duong",): "đường", ("hem",): "hẻm", ("ngach",): "ngách", ("khoi",): "khối", ("kiet",): "kiệt"}
-_PREP = [("tru", "tai"), ("tru", "o"), ("cu", "tru", "tai"), ("thuong", "tru", "tai"), ("tam", "tru", "tai"),
-         ("o",), ("tai",), ("dia", "chi"), ("que",), ("que", "quan"), ("sinh", "song", "tai"), ("nha", "o"),
-         ("noi", "o")]
-_ADMIN = {("xa",), ("phuong",), ("thi", "tran"), ("huyen",), ("tinh",), ("thanh", "pho"), ("tp",), ("thi", "xa")}
+_HOUSE = [("số", "nhà"), ("nhà", "số"), ("căn", "hộ")]
+_ALLEY = [("ngõ",), ("ngách",), ("hẻm",), ("kiệt",)]
+_STREET = [("đường",), ("phố",), ("đại", "lộ")]
+_HAMLET = [("xóm",), ("thôn",), ("bản",), ("làng",), ("ấp",), ("khu",), ("khối",), ("tổ", "dân", "phố"),
+           ("khu", "phố"), ("tdp",), ("tiểu", "khu")]
+_NUMBER_ONLY = [("tổ",), ("đội",)]
+_PREP = [("trú", "tại"), ("trú", "ở"), ("cư", "trú", "tại"), ("thường", "trú", "tại"), ("tạm", "trú", "tại"),
+         ("ở",), ("tại",), ("địa", "chỉ"), ("quê",), ("quê", "quán"), ("sinh", "sống", "tại"), ("nhà", "ở"),
+         ("nơi", "ở")]
+_ADMIN = [("xã",), ("phường",), ("thị", "trấn"), ("huyện",), ("tỉnh",), ("thành", "phố"), ("tp",), ("thị", "xã")]
 _ADMIN_PREFIX = re.compile(r"^(?:xa|phuong|thi tran|huyen|tinh|thanh pho|tp|thi xa)\s+")
 _PRIORITY = {"name": 0, "address": 1}  # every number kind ranks above both
 
@@ -98,27 +98,34 @@ class _Finder:
         self.text, self.c = text, content
         self.toks = _tokens(text)
         self.keys = [t.key for t in self.toks]
+        self.plain = not has_diacritics(text)
         self.protected = [False] * len(self.toks)
         for i in range(len(self.toks)):
-            n = self._phrase_at(i, content.keep)
+            n = self._phrase_at(i, content.keep, loose=True)
             for k in range(i, i + n):
                 self.protected[k] = True
 
     # -- token helpers ------------------------------------------------------------------------
-    def _phrase_at(self, i: int, phrases: Iterable[Tuple[str, ...]], *, exact: bool = False) -> int:
-        """Length of the longest phrase starting at token ``i`` (words joined by spaces only)."""
+    def _phrase_at(self, i: int, phrases: Iterable[Tuple[str, ...]], *, loose: bool = False) -> int:
+        """Length of the longest phrase starting at token ``i`` (words joined by spaces only).
+        Phrases are lower case with diacritics: in a text written with diacritics a token must
+        have the same ones ("có" is not "cô", "Bàn" is not "bản", "Thu" is not "Thứ"); in a text
+        written without any, only letters count (``loose``: ``phrases`` are folded and diacritics
+        never matter)."""
         best = 0
         for p in phrases:
-            if len(p) > best and tuple(self.keys[i:i + len(p)]) == p and self._tight(i, i + len(p)) and \
-                    (not exact or self._spelled(i, p)):
-                best = len(p)
+            n = len(p)
+            if n <= best or i + n > len(self.toks):
+                continue
+            if loose:
+                if tuple(self.keys[i:i + n]) != p:
+                    continue
+            elif not all(self.keys[i + k] == _fold(w) and (self.plain or self.toks[i + k].raw.lower() == w)
+                         for k, w in enumerate(p)):
+                continue
+            if self._tight(i, i + n):
+                best = n
         return best
-
-    def _spelled(self, i: int, phrase: Tuple[str, ...]) -> bool:
-        """A one-word keyword with diacritics must be spelled as such ("bạn" is not "bản")."""
-        raw = _RAW.get(phrase)
-        tok = self.toks[i].raw
-        return raw is None or not has_diacritics(tok) or tok.lower() == raw
 
     def _tight(self, a: int, b: int) -> bool:
         """Tokens a..b-1 are separated by spaces only."""
@@ -134,7 +141,7 @@ class _Finder:
                 break
             if k > i and self._phrase_at(k, _ADMIN):
                 break
-            if self._phrase_at(k, self.c.not_names):
+            if not protected_ok and self._phrase_at(k, self.c.not_names):
                 break
             k += 1
         return k
@@ -168,17 +175,12 @@ class _Finder:
                         out.append(self._span(i, end, "name"))
                         i = end
                         continue
-            end = self._lower_name(i)
-            if end > i:
-                out.append(self._span(i, end, "name"))
-                i = end
-                continue
             i += 1
         out += [Span(m.start(), m.end(), "name") for m in _INITIALS_RE.finditer(self.text)]
         return out
 
     def _lower_name(self, i: int) -> int:
-        """surname + middle + given name written without diacritics, in any case ("hoang van nam")."""
+        """After a title: surname + middle + given name without diacritics, in any case ("hoang van nam")."""
         k = self.keys
         if i + 2 < len(k) and k[i] in self.c.surnames and k[i + 1] in self.c.middle_names and \
                 k[i + 2] in self.c.given_names and self._tight(i, i + 3) and not self.protected[i] and \
@@ -209,10 +211,10 @@ class _Finder:
                 out.append(self._span(i, i + n + 1, "address"))
                 continue
             if toks[i].key == "so" and i + 1 < len(toks) and toks[i + 1].num and i + 2 < len(toks) and \
-                    self._phrase_at(i + 2, _ALLEY + _STREET + _HAMLET + _NUMBER_ONLY, exact=True):
+                    self._phrase_at(i + 2, _ALLEY + _STREET + _HAMLET + _NUMBER_ONLY):
                 out.append(self._span(i, i + 2, "address"))
                 continue
-            n = self._phrase_at(i, _ALLEY + _STREET + _HAMLET, exact=True)
+            n = self._phrase_at(i, _ALLEY + _STREET + _HAMLET)
             if n:
                 j = i + n + (1 if i + n < len(toks) and toks[i + n].key == "so" else 0)
                 end = self._cap_run(j, 5, numbers=True, protected_ok=True) if j < len(toks) and \
@@ -220,7 +222,7 @@ class _Finder:
                 if end > j:
                     out.append(self._span(i, end, "address"))
                 continue
-            n = self._phrase_at(i, _NUMBER_ONLY, exact=True)
+            n = self._phrase_at(i, _NUMBER_ONLY)
             if n and i + n < len(toks) and toks[i + n].num and self._tight(i, i + n + 1):
                 out.append(self._span(i, i + n + 1, "address"))
                 continue

@@ -1,10 +1,12 @@
 """The editors' side of publication masking: placeholders, name titles, the name lexicon and the
 places that stay readable (content/masking.yml, content/names.yml, content/places.yml,
-content/units.yml). Every word list is kept folded (no diacritics, lower case), so "Nông" and
-"Nong" match alike. Mistakes raise ``ContentError`` naming file, entry and field.
+content/units.yml). Names and places are kept folded (no diacritics, lower case), so "Nông" and
+"Nong" match alike; titles and non-names keep their diacritics ("có" is not the title "cô"), a
+word written without any diacritics matches them all the same. Mistakes raise ``ContentError`` naming file, entry and field.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,9 +28,9 @@ KINDS = ("name", "address", "phone", "id_number", "account", "plate", "email", "
 @dataclass(frozen=True)
 class MaskingContent:
     placeholders: Dict[str, str]
-    #: folded title phrases as tuples of syllables ("doi", "tuong")
+    #: title phrases as tuples of lower-case syllables ("đối", "tượng")
     titles: FrozenSet[Tuple[str, ...]]
-    #: folded phrases that are not names although capitalised ("chu", "tich")
+    #: phrases that are not names although capitalised ("chủ", "tịch")
     not_names: FrozenSet[Tuple[str, ...]]
     surnames: FrozenSet[str]
     middle_names: FrozenSet[str]
@@ -37,14 +39,15 @@ class MaskingContent:
     keep: Tuple[Tuple[str, ...], ...]
 
 
-def _words(value: object, path: Path, field: str, *, single: bool = False) -> List[Tuple[str, ...]]:
+def _words(value: object, path: Path, field: str, *, single: bool = False,
+           folded: bool = True) -> List[Tuple[str, ...]]:
     if not isinstance(value, list) or not value:
         raise ContentError(path, "cần một danh sách không rỗng", field=field)
     out = []
     for i, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
             raise ContentError(path, "mỗi mục phải là một chữ, không để trống", entry=f"{field}[{i}]", field=field)
-        words = tuple(fold(item).split())
+        words = tuple((fold(item) if folded else unicodedata.normalize("NFC", item).lower()).split())
         if single and len(words) != 1:
             raise ContentError(path, f"mỗi dòng chỉ một chữ (một âm tiết), không phải '{item}'",
                                entry=f"{field}[{i}]", field=field)
@@ -92,8 +95,8 @@ def load_masking_content(masking_path: "str | Path" = MASKING_FILE, names_path: 
     keep.update(_unit_names(Path(units_path)))
     return MaskingContent(
         placeholders=_placeholders(data, masking_path),
-        titles=frozenset(_words(data.get("name_titles"), masking_path, "name_titles")),
-        not_names=frozenset(_words(data.get("not_names"), masking_path, "not_names")),
+        titles=frozenset(_words(data.get("name_titles"), masking_path, "name_titles", folded=False)),
+        not_names=frozenset(_words(data.get("not_names"), masking_path, "not_names", folded=False)),
         surnames=frozenset(w[0] for w in _words(names.get("surnames"), names_path, "surnames", single=True)),
         middle_names=frozenset(w[0] for w in _words(names.get("middle_names"), names_path, "middle_names",
                                                     single=True)),
