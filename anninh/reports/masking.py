@@ -197,7 +197,10 @@ class _Finder:
                 if self.protected[k] or not self.toks[k].cap or self._phrase_at(k, self.c.not_names):
                     break
                 run.append(k)
-            if run:
+            # a Vietnamese-looking name: a syllable with diacritics or one of the lexicon's names
+            # ("Honda Wave" is not a person)
+            names = self.c.surnames | self.c.middle_names | self.c.given_names
+            if run and any(has_diacritics(self.toks[k].raw) or self.keys[k] in names for k in run):
                 out.append(self._span(run[0], run[-1] + 1, "name"))
         return out
 
@@ -313,11 +316,12 @@ def _place_parts(places: Iterable[str], content: MaskingContent) -> List[str]:
 
 
 def mask_publication(text: Optional[str], *, known_names: Iterable[str] = (),
-                     known_places: Iterable[str] = (), use_ner: bool = True) -> Masked:
+                     known_places: Iterable[str] = (), use_ner: bool = True,
+                     content: Optional[MaskingContent] = None) -> Masked:
     """The masked text and what was masked. ``known_names`` / ``known_places`` (the sender's name
     and place text) are masked wherever they appear, whatever the rules think of them."""
     source = unicodedata.normalize("NFC", text or "")
-    content = load_masking_content()
+    content = content or load_masking_content()
     spans = find_sensitive(source, known_names=known_names, known_places=known_places,
                            content=content, use_ner=use_ner)
     parts, last = [], 0
