@@ -1,7 +1,8 @@
 """The tables of the reports database as the code uses them (the LATEST schema version).
 
-The database itself is created and upgraded only by ``migrations.py``; a test checks that a
-freshly migrated database has exactly these tables, columns and indexes.
+The database itself is created and upgraded only by ``migrations.py`` (Alembic revisions in
+``alembic/versions``); a test checks that a freshly migrated database, and one upgraded from each
+version of the former hand-written runner, has exactly these tables, columns and indexes.
 
 All timestamps are naive UTC. Table names carry a ``report`` prefix so the database can be
 shared with other stores (e.g. Rasa's SQL tracker store) without collisions.
@@ -13,6 +14,13 @@ from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Float, ForeignKey
 
 metadata = MetaData()
 
+# Alembic's record of the current revision (created and written by Alembic itself).
+alembic_version = Table(
+    "report_alembic_version", metadata,
+    Column("version_num", String(32), primary_key=True),
+)
+
+# The history: one row per applied schema version (the former runner's table, kept).
 migrations_table = Table(
     "report_migrations", metadata,
     Column("version", Integer, primary_key=True, autoincrement=False),
@@ -112,3 +120,4 @@ handoffs = Table(
 )
 Index("ix_report_handoffs_sender", handoffs.c.channel, handoffs.c.sender_id, handoffs.c.status)
 Index("ix_report_handoffs_status", handoffs.c.status)
+
