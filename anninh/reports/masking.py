@@ -251,7 +251,8 @@ class _Finder:
             if not words or len("".join(words)) < 3 or words in self.c.keep:
                 continue
             for i in range(len(self.toks)):
-                if tuple(self.keys[i:i + len(words)]) == words:
+                if tuple(self.keys[i:i + len(words)]) == words and \
+                        (kind != "name" or self.toks[i].cap or self.plain):  # "Mai", not "ngày mai"
                     out.append(self._span(i, i + len(words), kind))
         return out
 
@@ -310,7 +311,8 @@ def _place_parts(places: Iterable[str], content: MaskingContent) -> List[str]:
     for place in places:
         for part in re.split(r"[,;]", place or ""):
             words = tuple(_ADMIN_PREFIX.sub("", fold(part).strip()).split())
-            if words and words not in content.keep:
+            named = any(w[:1].isupper() or w[:1].isdigit() for w in part.split())  # not "gần chợ"
+            if words and named and words not in content.keep:
                 out.append(part.strip())
     return out
 
@@ -332,5 +334,13 @@ def mask_publication(text: Optional[str], *, known_names: Iterable[str] = (),
 
 
 def mask_for_publication(text: Optional[str], **kwargs) -> str:
-    """``text`` as it may be published (see the module docstring)."""
+    """``text`` as it may be published (see the module docstring). Plain calls are cached, so
+    pages that mask the same published results again and again pay once."""
+    if not kwargs:
+        return _cached_mask(text or "")
     return mask_publication(text, **kwargs).text
+
+
+@lru_cache(maxsize=2048)
+def _cached_mask(text: str) -> str:
+    return mask_publication(text).text

@@ -26,7 +26,8 @@ from anninh.reports.migrations import check_schema, migrate as run_migrations
 from anninh.reports.model import (ATTACHMENT_STATES, MEDIA_TYPES, STATUSES, TERMINAL_STATUSES,
                                   TRANSITIONS, Attachment, AttachmentIn, AuditEntry, CitizenView,
                                   NewReport, NotifyResult, Report, Requester, Submission)
-from anninh.reports.privacy import contains_pii, get_logger
+from anninh.reports.privacy import get_logger
+from anninh.reports.publication import Masked, prepare_publication
 from anninh.reports.schema import attachments as attachments_t
 from anninh.reports.schema import audit as audit_t
 from anninh.reports.schema import counters as counters_t
@@ -517,26 +518,27 @@ class ReportStore:
         log.info("report %s: status -> %s", report.code, new_status)
         return report
 
+    def preview_publication(self, code: str, text: str) -> "Masked":
+        """What ``publish_result`` would store for ``text``: the masked text and its spans
+        (``ValidationError`` if the text repeats the report's content)."""
+        text = _clean(text, "result text", MAX_RESULT, required=True)
+        return prepare_publication(self.require(code), text)  # type: ignore[arg-type]
+
     def publish_result(self, code: str, text: str, *, actor: str) -> Report:
-        """Publish the (anonymised) result text; the report must be closed. Re-publishing
-        replaces the text (the old one stays in the audit trail)."""
+        """Publish the result text, masked (``publication.prepare_publication``: names, addresses,
+        phone/ID numbers, plates, e-mails, the sender's name and place); the report must be
+        closed. Re-publishing replaces the text (the old one stays in the audit trail)."""
         actor_n = normalize_actor(actor)
         text = _clean(text, "result text", MAX_RESULT, required=True)
-        if contains_pii(text):
-            raise ValidationError("the result text contains a phone or ID number; published results "
-                                  "must be anonymised (no names, phone numbers, ID numbers, exact addresses)")
 
         def apply(conn: Connection, row: Row, now: datetime) -> None:
             if row.status not in TERMINAL_STATUSES:
                 raise InvalidTransitionError(
                     f"report {row.code} is {row.status}; publish a result once it is "
                     f"{' / '.join(sorted(TERMINAL_STATUSES))}")
-            lowered = text.lower()  # type: ignore[union-attr]
-            for value, what in ((row.contact_name, "the citizen's name"), (row.place_text, "the exact place")):
-                if value and len(value.strip()) >= 3 and value.strip().lower() in lowered:
-                    raise ValidationError(f"the result text contains {what}; published results must be anonymised")
-            self._guarded_update(conn, row, now, published_result=text, published_at=now)
-            _audit(conn, row.id, actor_n, "published", old=row.published_result, new=text, at=now)
+            masked = _clean(prepare_publication(row, text).text, "masked result text", MAX_RESULT, required=True)
+            self._guarded_update(conn, row, now, published_result=masked, published_at=now)
+            _audit(conn, row.id, actor_n, "published", old=row.published_result, new=masked, at=now)
 
         return self._change(code, actor_n, apply)
 
