@@ -54,7 +54,8 @@ _EPILOG = """examples:
   python -m anninh.officer list --unit "Công an xã Hà Quảng" --status received --from 2026-03-01
   python -m anninh.officer show TG-2026-000123
   OFFICER_NAME="Đại úy Nông Văn A" python -m anninh.officer status TG-2026-000123 dang_xu_ly
-  python -m anninh.officer --officer "Đại úy Nông Văn A" publish TG-2026-000123 "Đã xác minh, ..."
+  python -m anninh.officer --officer "Đại úy Nông Văn A" publish TG-2026-000123 --text "Đã xác minh, ..."
+  python -m anninh.officer --officer "Đại úy Nông Văn A" publish TG-2026-000123 --text "Đã xác minh, ..." --yes
   python -m anninh.officer export --format csv -o bao-cao.csv --from 01/03/2026 --to 31/03/2026
   python -m anninh.officer publish-site -o var/site
   python -m anninh.officer handoff list --status open
@@ -109,11 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note", help="internal note (required for transferred / not_competent); not sent to the citizen")
     _notify_opts(p)
 
-    p = add("publish", ["cong-bo"], "publish the result text (anonymised: no names, phone/ID numbers, "
-            "exact addresses); it is shown to the sender and on the public site", cmd_publish)
+    p = add("publish", ["cong-bo"], "publish the result text, masked (names, addresses, phone/ID numbers, "
+            "plates, e-mails): prints the masked text and publishes it only with --yes or an "
+            "interactive yes (exit code 3: shown, not published); the masked text goes to the "
+            "sender and the public site", cmd_publish)
     p.add_argument("code")
     p.add_argument("text", nargs="?", help="result text")
+    p.add_argument("--text", dest="text_opt", metavar="TEXT", help="result text (same as the argument)")
     p.add_argument("--file", help="read the result text from this UTF-8 file")
+    p.add_argument("--yes", "-y", action="store_true", help="publish the masked text without asking")
     _notify_opts(p)
 
     p = add("notify", ["thong-bao"], "send the current status (or published result) to the citizen again", cmd_notify)
