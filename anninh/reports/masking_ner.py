@@ -9,6 +9,7 @@ text).
 from __future__ import annotations
 
 import re
+import threading
 from typing import List, Tuple
 
 from anninh.reports.privacy import get_logger
@@ -16,11 +17,13 @@ from anninh.text import fold, fold_with_map
 
 log = get_logger(__name__)
 _broken = False
+_lock = threading.Lock()
 
 
 def _tag(text: str) -> List[Tuple[str, str]]:
     from underthesea import ner
-    return [(row[0], row[-1]) for row in ner(text)]
+    with _lock:  # one shared model; the action server masks in worker threads
+        return [(row[0], row[-1]) for row in ner(text)]
 
 
 # A sentence or clause: the tagger sees a name at the start of one ("…; Páo và Dợ đã …") that it
