@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, List, Optional, Sequence, Tuple
 
-from anninh.reports.masking_content import MaskingContent, load_masking_content
+from anninh.reports.masking_content import MaskingContent, load_masking_content, word_sig
 from anninh.reports.privacy import number_spans
 from anninh.text import fold, has_diacritics
 
 _fold = lru_cache(maxsize=None)(fold)
+_sig = lru_cache(maxsize=None)(word_sig)
 
 _TOKEN_RE = re.compile(r"\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*|[^\W\d_]+(?:['’][^\W\d_]+)*")
 _PLACEHOLDER_RE = re.compile(r"\[[^\[\]\d]{1,40}\]")
@@ -99,6 +100,9 @@ class _Finder:
         self.toks = _tokens(text)
         self.keys = [t.key for t in self.toks]
         self.plain = not has_diacritics(text)
+        # how words are compared with the lexicon and keywords: letters and marks ("Nhận" is not
+        # the surname "Nhan"); a word written without marks matches on its letters
+        self.sigs = [word_sig(t.raw) for t in self.toks]
         self.protected = [False] * len(self.toks)
         for i in range(len(self.toks)):
             n = self._phrase_at(i, content.keep, loose=True)
@@ -120,7 +124,7 @@ class _Finder:
             if loose:
                 if tuple(self.keys[i:i + n]) != p:
                     continue
-            elif not all(self.keys[i + k] == _fold(w) and (self.plain or self.toks[i + k].raw.lower() == w)
+            elif not all(self.keys[i + k] == _fold(w) and (self.plain or self.sigs[i + k] == _sig(w))
                          for k, w in enumerate(p)):
                 continue
             if self._tight(i, i + n):
@@ -168,10 +172,10 @@ class _Finder:
             t = toks[i]
             if t.cap and not self.protected[i] and i + 1 < len(toks):
                 nxt = toks[i + 1]
-                if t.key in c.surnames or (nxt.key in c.middle_names and nxt.cap and i + 2 < len(toks)
+                if self.sigs[i] in c.surnames or (self.sigs[i + 1] in c.middle_names and nxt.cap and i + 2 < len(toks)
                                            and toks[i + 2].cap and self._tight(i, i + 3)):
                     end = self._cap_run(i, 4)
-                    if end - i >= 2 and (t.key in c.surnames or end - i >= 3):
+                    if end - i >= 2 and (self.sigs[i] in c.surnames or end - i >= 3):
                         out.append(self._span(i, end, "name"))
                         i = end
                         continue
@@ -197,10 +201,10 @@ class _Finder:
                 if self.protected[k] or not self.toks[k].cap or self._phrase_at(k, self.c.not_names):
                     break
                 run.append(k)
-            # a Vietnamese-looking name: a syllable with diacritics or one of the lexicon's names
-            # ("Honda Wave" is not a person)
+            # the tagger also takes capitalised words for people ("Nhận Phiếu lý lịch", "Honda
+            # Wave", "Dạ, …"): a name it finds must hold a name of the lexicon (content/names.yml)
             names = self.c.surnames | self.c.middle_names | self.c.given_names
-            if run and any(has_diacritics(self.toks[k].raw) or self.keys[k] in names for k in run):
+            if run and any(self.sigs[k] in names for k in run):
                 out.append(self._span(run[0], run[-1] + 1, "name"))
         return out
 

@@ -25,6 +25,14 @@ UNITS_FILE = CONTENT_DIR / "units.yml"
 KINDS = ("name", "address", "phone", "id_number", "account", "plate", "email", "birth_year")
 
 
+def word_sig(word: str) -> str:
+    """A word's letters and marks, whatever the tone placement: "hoà" and "hòa" alike, "nhận"
+    unlike "Nhan", "bàn" unlike "bản" ("hoa|\u0300"); a word without marks is just its letters."""
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    marks = "".join(sorted(c for c in decomposed if unicodedata.combining(c))) + ("đ" if "đ" in word.lower() else "")
+    return fold(word) + ("|" + marks if marks else "")
+
+
 @dataclass(frozen=True)
 class MaskingContent:
     placeholders: Dict[str, str]
@@ -32,6 +40,7 @@ class MaskingContent:
     titles: FrozenSet[Tuple[str, ...]]
     #: phrases that are not names although capitalised ("chủ", "tịch")
     not_names: FrozenSet[Tuple[str, ...]]
+    #: names of content/names.yml, each both folded ("nong") and as ``word_sig`` ("nong|̂")
     surnames: FrozenSet[str]
     middle_names: FrozenSet[str]
     given_names: FrozenSet[str]
@@ -79,6 +88,11 @@ def _unit_names(path: Path) -> List[Tuple[str, ...]]:
             if isinstance(u, dict) and isinstance(u.get("name"), str)]
 
 
+def _name_set(names: dict, path: Path, field: str) -> FrozenSet[str]:
+    words = [w[0] for w in _words(names.get(field), path, field, single=True, folded=False)]
+    return frozenset([fold(w) for w in words] + [word_sig(w) for w in words])
+
+
 @lru_cache(maxsize=4)
 def load_masking_content(masking_path: "str | Path" = MASKING_FILE, names_path: "str | Path" = NAMES_FILE,
                          places_path: "str | Path" = PLACES_FILE,
@@ -97,10 +111,8 @@ def load_masking_content(masking_path: "str | Path" = MASKING_FILE, names_path: 
         placeholders=_placeholders(data, masking_path),
         titles=frozenset(_words(data.get("name_titles"), masking_path, "name_titles", folded=False)),
         not_names=frozenset(_words(data.get("not_names"), masking_path, "not_names", folded=False)),
-        surnames=frozenset(w[0] for w in _words(names.get("surnames"), names_path, "surnames", single=True)),
-        middle_names=frozenset(w[0] for w in _words(names.get("middle_names"), names_path, "middle_names",
-                                                    single=True)),
-        given_names=frozenset(w[0] for w in _words(names.get("given_names"), names_path, "given_names",
-                                                   single=True)),
+        surnames=_name_set(names, names_path, "surnames"),
+        middle_names=_name_set(names, names_path, "middle_names"),
+        given_names=_name_set(names, names_path, "given_names"),
         keep=tuple(sorted(keep, key=len, reverse=True)),
     )
