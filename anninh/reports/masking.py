@@ -8,7 +8,8 @@ listed in content/masking.yml stay readable, and so do dates, money amounts and 
 
 What finds what (all offline):
 - numbers: the phone/ID patterns of ``privacy`` (amounts followed by a currency word are kept),
-  plates, e-mails, accounts, passports, frame/engine numbers, "sinh năm 1990";
+  plates, e-mails, accounts, passports, frame/engine numbers, "sinh năm 1990", links to social
+  network pages; the official numbers of content/units.yml stay;
 - addresses: a house, alley, street or hamlet word followed by a number or capitalised words
   ("số 12 ngõ 5", "nhà số 34/2", "ngách 3", "hẻm 7", "tổ 3", "xóm Nà Pầu", "đường Hoàng Đình
   Giong"), and capitalised words after "trú tại / ở / tại" that are followed by a commune;
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, List, Optional, Sequence, Tuple
 
@@ -43,6 +44,7 @@ _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ACCOUNT_RE = re.compile(r"(?:tài khoản|tai khoan|STK)(?:\s+ngân hàng\s+\w+)?(?:\s+số)?\s*:?\s*(\d[\d .\-]{4,}\d)", re.I)
 _PAPER_RE = re.compile(r"(?<!\w)[A-Z]\d{7,8}(?!\w)|(?:(?<=số khung)|(?<=số máy)|(?<=so khung)|(?<=so may))"
                        r"\s*:?\s*[A-Z0-9-]*\d[A-Z0-9-]{4,}", re.I)
+_URL_RE = re.compile(r"(?:https?://)?(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{2,})(?:/[^\s,;)\]]*[^\s,;.)\]])", re.I)
 _BIRTH_RE = re.compile(r"(?:sinh năm|sinh nam|năm sinh|nam sinh|\bSN)\s*:?\s*(?:19|20)\d{2}(?!\d)", re.I)
 _INITIALS_RE = re.compile(r"(?<!\w)(?:[A-ZĐ]\.\s?){2,}[A-ZĐ]?(?!\w)")
 
@@ -97,7 +99,17 @@ def _tokens(text: str) -> List[_Tok]:
 class _Finder:
     def __init__(self, text: str, content: MaskingContent):
         self.text, self.c = text, content
-        self.toks = _tokens(text)
+        names = content.surnames | content.middle_names | content.given_names
+        # a word in capitals ("NÔNG VĂN HÙNG") counts as capitalised when it is a name of the
+        # lexicon; acronyms ("UBND", "CSGT") do not
+        toks = _tokens(text)
+        upper = [not t.num and len(t.raw) > 1 and t.raw.isupper() for t in toks]
+        sig = [word_sig(t.raw) for t in toks]
+        caps = [t.cap or (upper[k] and sig[k] in names) for k, t in enumerate(toks)]
+        for k in range(len(toks) - 2):  # SURNAME MIDDLE + the given name, known or not
+            if upper[k] and upper[k + 2] and sig[k] in content.surnames and sig[k + 1] in content.middle_names:
+                caps[k + 2] = True
+        self.toks = [replace(t, cap=c) if c != t.cap else t for t, c in zip(toks, caps)]
         self.keys = [t.key for t in self.toks]
         self.plain = not has_diacritics(text)
         # how words are compared with the lexicon and keywords: letters and marks ("Nhận" is not
@@ -261,9 +273,13 @@ class _Finder:
         return out
 
 
-def _number_spans(text: str) -> List[Span]:
+def _number_spans(text: str, content: MaskingContent) -> List[Span]:
     out = [Span(s, e, "phone" if k == "phone" else "id_number") for s, e, k in number_spans(text)
-           if not _MONEY_AFTER.match(text, e)]
+           if not _MONEY_AFTER.match(text, e) and re.sub(r"\D", "", text[s:e]) not in content.public_numbers]
+    for m in _URL_RE.finditer(text):
+        host = m.group(1).lower()
+        if any(host == h or host.endswith("." + h) for h in content.social_hosts):
+            out.append(Span(m.start(), m.end(), "link"))
     out += [Span(m.start(), m.end(), "plate") for m in _PLATE_RE.finditer(text)]
     out += [Span(m.start(), m.end(), "email") for m in _EMAIL_RE.finditer(text)]
     out += [Span(m.start(1), m.end(1), "account") for m in _ACCOUNT_RE.finditer(text)]
@@ -300,7 +316,7 @@ def find_sensitive(text: str, *, known_names: Iterable[str] = (), known_places: 
     from anninh.reports.masking_ner import person_spans
     content = content or load_masking_content()
     finder = _Finder(text, content)
-    spans = _number_spans(text) + finder.addresses() + finder.names()
+    spans = _number_spans(text, content) + finder.addresses() + finder.names()
     spans += finder.known(known_names, "name") + finder.known(_place_parts(known_places, content), "address")
     if use_ner:
         spans += finder.ner_names(person_spans(text))

@@ -22,7 +22,7 @@ PLACES_FILE = CONTENT_DIR / "places.yml"
 UNITS_FILE = CONTENT_DIR / "units.yml"
 
 #: Kinds of personal data, each with its placeholder in content/masking.yml.
-KINDS = ("name", "address", "phone", "id_number", "account", "plate", "email", "birth_year")
+KINDS = ("name", "address", "phone", "id_number", "account", "plate", "email", "link", "birth_year")
 
 
 def word_sig(word: str) -> str:
@@ -46,6 +46,10 @@ class MaskingContent:
     given_names: FrozenSet[str]
     #: folded place and unit names that stay readable, longest first
     keep: Tuple[Tuple[str, ...], ...]
+    #: hosts whose links lead to a person (social networks): "facebook.com"
+    social_hosts: FrozenSet[str]
+    #: digits of the official numbers in content/units.yml (units, support lines): never masked
+    public_numbers: FrozenSet[str]
 
 
 def _words(value: object, path: Path, field: str, *, single: bool = False,
@@ -77,15 +81,20 @@ def _placeholders(data: dict, path: Path) -> Dict[str, str]:
     return out
 
 
-def _unit_names(path: Path) -> List[Tuple[str, ...]]:
-    """Unit names of content/units.yml (its own validator reports its mistakes)."""
+def _units(path: Path) -> Tuple[List[Tuple[str, ...]], FrozenSet[str]]:
+    """Unit names and official phone numbers (digits) of content/units.yml (its own validator
+    reports its mistakes)."""
+    from anninh.directory import phone_digits
     try:
         data = load_yaml(path)
     except ContentError:
-        return []
-    units = data.get("units") if isinstance(data, dict) else None
-    return [tuple(fold(u["name"]).split()) for u in units or []
-            if isinstance(u, dict) and isinstance(u.get("name"), str)]
+        return [], frozenset()
+    data = data if isinstance(data, dict) else {}
+    units = [u for u in data.get("units") or [] if isinstance(u, dict)]
+    lines = [u for u in data.get("other_lines") or [] if isinstance(u, dict)]
+    names = [tuple(fold(u["name"]).split()) for u in units if isinstance(u.get("name"), str)]
+    numbers = [u.get("phone") for u in units] + [u.get("number") for u in lines] + [data.get("provincial_hotline")]
+    return names, frozenset(phone_digits(n) for n in numbers if isinstance(n, str) and n.strip())
 
 
 def _name_set(names: dict, path: Path, field: str) -> FrozenSet[str]:
@@ -106,7 +115,9 @@ def load_masking_content(masking_path: "str | Path" = MASKING_FILE, names_path: 
     keep.update(tuple(fold(p.name).split()) for p in places.communes + places.former_districts)
     if places.province:
         keep.add(tuple(fold(places.province).split()))
-    keep.update(_unit_names(Path(units_path)))
+    unit_names, public_numbers = _units(Path(units_path))
+    keep.update(unit_names)
+    hosts = _words(data.get("social_hosts"), masking_path, "social_hosts", single=True, folded=False)
     return MaskingContent(
         placeholders=_placeholders(data, masking_path),
         titles=frozenset(_words(data.get("name_titles"), masking_path, "name_titles", folded=False)),
@@ -115,4 +126,6 @@ def load_masking_content(masking_path: "str | Path" = MASKING_FILE, names_path: 
         middle_names=_name_set(names, names_path, "middle_names"),
         given_names=_name_set(names, names_path, "given_names"),
         keep=tuple(sorted(keep, key=len, reverse=True)),
+        social_hosts=frozenset(h[0] for h in hosts),
+        public_numbers=public_numbers,
     )

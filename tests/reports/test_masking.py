@@ -103,3 +103,15 @@ def test_editors_extend_the_name_lexicon(tmp_path):
     text = "Kết quả: Xìn Páo đã nộp phạt."
     assert mask_for_publication(text, use_ner=False) == text
     assert mask_for_publication(text, use_ner=False, content=extended) == "Kết quả: [họ tên] đã nộp phạt."
+
+
+def test_official_numbers_of_the_directory_stay(tmp_path):
+    units = tmp_path / "units.yml"
+    units.write_text(UNITS_FILE.read_text(encoding="utf-8").replace('provincial_hotline: ""',
+                                                                    'provincial_hotline: "0206 3852 123"'),
+                     encoding="utf-8")
+    content = load_masking_content(MASKING_FILE, NAMES_FILE, PLACES_FILE, units)
+    text = "Mọi thông tin xin gọi đường dây nóng 0206.3852.123 hoặc 1800 1096, không gọi số lạ 0206 3852 999."
+    assert mask_publication(text, content=content, use_ner=False).text == \
+        "Mọi thông tin xin gọi đường dây nóng 0206.3852.123 hoặc 1800 1096, không gọi số lạ [số điện thoại]."
+    assert "[số điện thoại] hoặc" in mask_for_publication(text)  # not in the directory: masked
