@@ -185,6 +185,16 @@ def test_concurrent_upgrades_of_an_old_runner_database(db):
     engine.dispose()
 
 
+def test_old_code_refuses_a_database_migrated_further(db):
+    """The former runner read max(report_migrations.version); the history keeps that working."""
+    engine = db.engine()
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.max(migrations_table.c.version))).scalar() == LATEST_VERSION
+    assert LATEST_VERSION > LEGACY_LATEST
+    engine.dispose()
+
+
 def test_unknown_versions_are_refused(db):
     engine = db.engine()
     build_old_runner_database(engine, LEGACY_LATEST)
