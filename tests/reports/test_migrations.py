@@ -1,6 +1,7 @@
 """Schema migrations (Alembic) on SQLite and PostgreSQL: fresh, from each version the former
 hand-written runner left (in place), idempotent, concurrent, newer databases refused."""
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, inspect, insert, select, text
@@ -158,6 +159,8 @@ def test_old_runner_database_upgrades_in_place(db, old_version):
     store = ReportStore(engine)
     old = store.get(f"TB-{year}-000041")
     assert old.description == "Có người lạ" and old.unit == "Công an xã Hà Quảng"
+    assert old.due_at == now + timedelta(days=20)  # revision 0004 gave older reports their deadline
+    assert [r.code for r in store.list_reports(text="co nguoi LA")] == [old.code]  # and their search text
     assert store.create_report(NewReport(kind="tin_bao", description="mới", sender_id="u9")).code == f"TB-{year}-000042"
     engine.dispose()
 
