@@ -1,6 +1,7 @@
 """Schema migrations (Alembic) on SQLite and PostgreSQL: fresh, from each version the former
 hand-written runner left (in place), idempotent, concurrent, newer databases refused."""
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, inspect, insert, select, text
@@ -158,6 +159,8 @@ def test_old_runner_database_upgrades_in_place(db, old_version):
     store = ReportStore(engine)
     old = store.get(f"TB-{year}-000041")
     assert old.description == "Có người lạ" and old.unit == "Công an xã Hà Quảng"
+    assert old.due_at == now + timedelta(days=20)  # revision 0004 gave older reports their deadline
+    assert [r.code for r in store.list_reports(text="co nguoi LA")] == [old.code]  # and their search text
     assert store.create_report(NewReport(kind="tin_bao", description="mới", sender_id="u9")).code == f"TB-{year}-000042"
     engine.dispose()
 
@@ -182,6 +185,16 @@ def test_concurrent_upgrades_of_an_old_runner_database(db):
     assert sorted(v for r in results for v in r) == list(range(3, LATEST_VERSION + 1))
     assert _alembic_revision(engine) == [f"{LATEST_VERSION:04d}"]
     assert [m["version"] for m in applied_migrations(engine)] == list(range(1, LATEST_VERSION + 1))
+    engine.dispose()
+
+
+def test_old_code_refuses_a_database_migrated_further(db):
+    """The former runner read max(report_migrations.version); the history keeps that working."""
+    engine = db.engine()
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.max(migrations_table.c.version))).scalar() == LATEST_VERSION
+    assert LATEST_VERSION > LEGACY_LATEST
     engine.dispose()
 
 
