@@ -59,6 +59,8 @@ _PREP = [("trú", "tại"), ("trú", "ở"), ("cư", "trú", "tại"), ("thườ
          ("nơi", "ở")]
 _ADMIN = [("xã",), ("phường",), ("thị", "trấn"), ("huyện",), ("tỉnh",), ("thành", "phố"), ("tp",), ("thị", "xã")]
 _ADMIN_PREFIX = re.compile(r"^(?:xa|phuong|thi tran|huyen|tinh|thanh pho|tp|thi xa)\s+")
+_HAMLET_PREFIX = re.compile(r"^(?:xóm|thôn|bản|làng|ấp|khu|khối|tổ dân phố|tổ|khu phố|xom|thon|ban|lang|ap|"
+                            r"khoi|to dan pho|to|khu pho)\s+", re.I)
 _PRIORITY = {"name": 0, "address": 1}  # every number kind ranks above both
 
 
@@ -326,14 +328,19 @@ def find_sensitive(text: str, *, known_names: Iterable[str] = (), known_places: 
 
 
 def _place_parts(places: Iterable[str], content: MaskingContent) -> List[str]:
-    """The parts of a citizen's place text below the commune ("xóm Nà Vạ" of "xóm Nà Vạ, xã Hà Quảng")."""
+    """The parts of a citizen's place text below the commune, with and without their hamlet word
+    ("xóm Nà Vạ" and "Nà Vạ" of "xóm Nà Vạ, xã Hà Quảng")."""
     out = []
     for place in places:
         for part in re.split(r"[,;]", place or ""):
-            words = tuple(_ADMIN_PREFIX.sub("", fold(part).strip()).split())
+            part = part.strip()
+            words = tuple(_ADMIN_PREFIX.sub("", fold(part)).split())
             named = any(w[:1].isupper() or w[:1].isdigit() for w in part.split())  # not "gần chợ"
             if words and named and words not in content.keep:
-                out.append(part.strip())
+                out.append(part)
+                bare = _HAMLET_PREFIX.sub("", part)
+                if bare != part and len(fold(bare).replace(" ", "")) >= 3:
+                    out.append(bare)
     return out
 
 
