@@ -71,6 +71,7 @@ def run(root: Path = PROJECT_ROOT, warnings: Optional[List[ContentError]] = None
     from anninh.emergency import load_emergency
     from anninh.lexicon import load_lexicon
     from anninh.places import load_places
+    from anninh.reports.masking_content import load_masking_content
     from anninh.resolver import load_aspects
 
     content = root / "content"
@@ -80,6 +81,8 @@ def run(root: Path = PROJECT_ROOT, warnings: Optional[List[ContentError]] = None
     _check(lambda: load_aspects(content / "lexicon" / "aspects.yml"), problems)
     _check(lambda: load_places(content / "places.yml"), problems)
     _check(lambda: load_emergency(content / "lexicon" / "emergency.yml"), problems)
+    _check(lambda: load_masking_content(content / "masking.yml", content / "names.yml", content / "places.yml",
+                                        content / "units.yml"), problems)
     if _check(lambda: load_intent_labels(content / "lexicon" / "intent_labels.yml"), problems):
         problems += intent_labels_known(root / "domain.yml", content / "lexicon" / "intent_labels.yml")
     units = validate_units(content / "units.yml", content / "places.yml", content / "lexicon" / "emergency.yml")

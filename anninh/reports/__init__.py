@@ -21,6 +21,7 @@ from anninh.reports.migrations import LATEST_VERSION, current_version, migrate
 from anninh.reports.model import (STATUSES, TERMINAL_STATUSES, TRANSITIONS, Attachment, AttachmentIn,
                                   AuditEntry, CitizenView, NewReport, NotifyResult, Report, Requester,
                                   Submission)
+from anninh.reports.masking import Masked, Span, mask_for_publication, mask_publication
 from anninh.reports.privacy import PiiMaskingFilter, install_log_masking, mask_text
 from anninh.reports.store import ReportStore, UnitResolver, resolve_unit
 from anninh.reports.texts import ReportsContent, load_reports_content
@@ -31,6 +32,7 @@ __all__ = [
     "Requester", "Submission", "ReportStore", "ReportsContent", "UnitResolver",
     "ReportError", "ValidationError", "NotFoundError", "InvalidTransitionError", "ConflictError",
     "SchemaVersionError", "PiiMaskingFilter", "install_log_masking", "mask_text",
+    "Masked", "Span", "mask_for_publication", "mask_publication",
     "current_version", "format_code", "load_reports_content", "make_engine", "migrate",
     "normalize_code", "parse_code", "resolve_db_url", "resolve_unit",
 ]

@@ -5,9 +5,10 @@ UTF-8 with a BOM so Excel shows Vietnamese correctly, and cells that a spreadshe
 as a formula (starting with = + - @) are prefixed with an apostrophe.
 
 The public site is ANONYMISED: per published result only the kind, the unit, the month the
-report was received and the result text the officer wrote for publication (phone/ID numbers
-masked again as a safety net). No ticket codes either: a code on a public page would tell
-anyone that the code exists and what became of it, which ``lookup`` deliberately does not.
+report was received and the result text the officer confirmed for publication, already masked
+(``publication``) and masked again as a safety net: no names, addresses, phone/ID numbers,
+plates. No ticket codes either: a code on a public page would tell anyone that the code exists
+and what became of it, which ``lookup`` deliberately does not.
 
 Every file is written to a temporary file in the target directory and renamed into place, so
 a failure never leaves a half-written export.
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, TextIO
 
 from anninh.reports.model import Report
-from anninh.reports.privacy import mask_text
+from anninh.reports.masking import mask_for_publication
 from anninh.reports.texts import ReportsContent
 from anninh.reports.timeutil import fmt_vn, iso_utc, to_vn, utcnow, vn_month
 
@@ -126,7 +127,10 @@ def export_reports(reports: Sequence[Report], fmt: str, *, include_contact: bool
 # ---------------------------------------------------------------------------------------------
 # public site
 def public_entries(reports: Iterable[Report], content: ReportsContent) -> List[Dict[str, str]]:
-    """The anonymised records of the public site, newest month first."""
+    """The anonymised records of the public site and the chat's list, newest month first. Only
+    the published result (the outcome) is used, never the description, place or contact of a
+    report. The result was masked when it was published; it is masked again here as a safety net
+    (results stored before masking existed, or edited in the database)."""
     entries = []
     for r in reports:
         if not r.published_result:
@@ -136,7 +140,7 @@ def public_entries(reports: Iterable[Report], content: ReportsContent) -> List[D
             "kind": r.kind,
             "kind_label": content.kind_title(r.kind),
             "unit": r.unit or content.default_unit or content.signature,
-            "summary": mask_text(r.published_result),
+            "summary": mask_for_publication(r.published_result),
         })
     # Sorted on the published fields only, so the order says nothing about submission order.
     entries.sort(key=lambda e: (e["month"], e["unit"], e["kind"], e["summary"]), reverse=True)

@@ -133,3 +133,29 @@ def test_oa_mapping_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("REPORTS_OA_UNITS", "[1, 2]")
     with pytest.raises(ContentError, match="REPORTS_OA_UNITS"):
         load_reports_content()
+
+
+def test_public_pages_show_only_masked_outcomes(store, tmp_path):
+    """A result stored before masking existed (or written to the database by hand) is masked on
+    the site and in the chat's list; descriptions, places and contacts never appear."""
+    content = load_reports_content()
+    code = store.create_report(NewReport(kind="to_giac", description="Ông Bế Văn Thắng bán ma túy ở nhà",
+                                         place_text="xóm Nà Pầu, xã Hòa An", contact_name="Lục Thị Mai",
+                                         contact_phone="0912345678", sender_id="u1")).code
+    store.transition(code, "in_progress", actor=OFFICER)
+    store.transition(code, "resolved", actor=OFFICER)
+    legacy = ("Công an xã Hòa An đã bắt quả tang Bế Văn Thắng tại số 12 ngõ 5, xóm Nà Pầu cùng xe 11A-123.45; "
+              "Páo và Dợ đã được nhắc nhở. Liên hệ 0912 345 678.")
+    with store.engine.begin() as conn:
+        conn.execute(update(reports_t).where(reports_t.c.code == code).values(published_result=legacy))
+    expected = ("Công an xã Hòa An đã bắt quả tang [họ tên] tại [địa chỉ] cùng xe [biển số]; "
+                "[họ tên] và [họ tên] đã được nhắc nhở. Liên hệ [số điện thoại].")
+    build_public_site(store.published_results(), tmp_path, content)
+    site = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert [r["summary"] for r in site["results"]] == [expected]
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    chat = public_entries(store.published_results(), content)  # the chat's list of published results
+    assert chat[0]["summary"] == expected
+    for page in (html, json.dumps(site, ensure_ascii=False), json.dumps(chat, ensure_ascii=False)):
+        for secret in ("Bế Văn Thắng", "Nà Pầu", "ngõ 5", "11A-123.45", "0912", "Lục Thị Mai", "ma túy ở nhà", code):
+            assert secret not in page

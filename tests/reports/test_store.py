@@ -229,25 +229,32 @@ def test_transitions_and_audit(store):
     assert trail[1].note == "xác minh tại chỗ" and trail[3].note == "Chuyển VKSND huyện"
 
 
-def test_publish_result_is_anonymised(store):
-    code = store.create_report(new_report()).code
+def test_publish_result_is_masked(store):
+    code = store.create_report(new_report(description="Đêm 12/3 có người lạ dắt trộm hai con trâu của "
+                                                      "gia đình tôi ra khỏi chuồng rồi đi về phía suối")).code
     store.transition(code, "in_progress", actor=OFFICER)
     store.transition(code, "resolved", actor=OFFICER)
     before = snapshot(store.engine)
-    for text, match in [("Liên hệ 0912345678 để nhận lại tài sản", "phone or ID"),
-                        ("Anh Nông Văn Dền đã nhận lại trâu", "name"),
-                        ("Tại xóm Nà Vạ, xã Hà Quảng đã bắt đối tượng", "place"),
-                        ("   ", "empty")]:
+    for text, match in [("   ", "empty"),
+                        ("Đã xác minh: có người lạ dắt trộm hai con trâu của gia đình tôi ra khỏi chuồng.",
+                         "repeats the report's content")]:
         with pytest.raises(ValidationError, match=match):
             store.publish_result(code, text, actor=OFFICER)
     assert snapshot(store.engine) == before
-    r = store.publish_result(code, "Đã bắt giữ đối tượng, trả lại tài sản cho người bị hại.", actor=OFFICER)
-    assert r.published_result.startswith("Đã bắt giữ") and r.published_at is not None
+    # the sender's name and hamlet are masked even where no rule would see them; the commune stays
+    officer_text = ("Đã bắt đối tượng Lò Văn Pao tại Nà Vạ, xã Hà Quảng, trả lại trâu cho Dền; "
+                    "liên hệ 0912345678 để nhận giấy xác nhận.")
+    expected = ("Đã bắt đối tượng [họ tên] tại [địa chỉ], xã Hà Quảng, trả lại trâu cho [họ tên]; "
+                "liên hệ [số điện thoại] để nhận giấy xác nhận.")
+    preview = store.preview_publication(code, officer_text)
+    assert preview.text == expected
+    assert [preview.source[s.start:s.end] for s in preview.spans] == ["Lò Văn Pao", "Nà Vạ", "Dền", "0912345678"]
+    assert snapshot(store.engine) == before  # a preview changes nothing
+    r = store.publish_result(code, officer_text, actor=OFFICER)
+    assert r.published_result == expected and r.published_at is not None
     r = store.publish_result(code, "Đã khởi tố vụ án.", actor=OFFICER)
     entries = [e for e in store.audit_trail(code) if e.action == "published"]
-    assert [(e.old_value, e.new_value) for e in entries] == [
-        (None, "Đã bắt giữ đối tượng, trả lại tài sản cho người bị hại."),
-        ("Đã bắt giữ đối tượng, trả lại tài sản cho người bị hại.", "Đã khởi tố vụ án.")]
+    assert [(e.old_value, e.new_value) for e in entries] == [(None, expected), (expected, "Đã khởi tố vụ án.")]
     view = store.lookup(code, Requester("zalo", "zalo-user-1"))
     assert view.published_result == "Đã khởi tố vụ án." and view.status == "resolved"
 
