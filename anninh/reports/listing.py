@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, List, Optional, Sequence, Tuple
 
-from sqlalchemy import and_, false, not_
+from sqlalchemy import and_, false, literal_column, not_
 
 from anninh.reports.codes import KINDS
 from anninh.reports.errors import ValidationError
@@ -87,8 +87,14 @@ def _day(value: Any) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def order_by(order: str) -> Tuple[Any, ...]:
+def order_by(order: str, *, scan_first: bool = False) -> Tuple[Any, ...]:
+    """``scan_first`` (SQLite, text searches): sort the matching rows instead of walking the
+    date index and reading every report in date order until enough match, which is slow for a
+    rare word (a unary ``+`` keeps SQLite's planner off the index)."""
     c = reports_t.c
+    if scan_first and order in ("newest", "oldest"):
+        way = "DESC" if order == "newest" else "ASC"
+        return (literal_column(f"+reports.created_at {way}"), literal_column(f"reports.id {way}"))
     if order == "newest":
         return c.created_at.desc(), c.id.desc()
     if order == "oldest":

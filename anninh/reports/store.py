@@ -444,7 +444,9 @@ class ReportStore:
         where = self._where(units=units, unit=unit, status=status, kind=kind, commune=commune,
                             since=since, until=until, text=text, assigned_to=assigned_to, overdue=overdue)
         listing.check_page(offset, limit)
-        q = select(reports_t).where(*where).order_by(*listing.order_by("oldest" if oldest_first else order))
+        scan_first = bool(text and text.strip()) and self.engine.dialect.name == "sqlite"
+        q = select(reports_t).where(*where).order_by(
+            *listing.order_by("oldest" if oldest_first else order, scan_first=scan_first))
         if offset:
             q = q.offset(int(offset))
         if limit is not None:
