@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, inspect, insert, select, text
 
+from anninh.reports.db import engine_schema, writer
 from anninh.reports.errors import SchemaVersionError
-from anninh.reports.migrations import (LATEST_VERSION, LEGACY_LATEST, VERSION_TABLE, _script,
+from anninh.reports.migrations import (LATEST_VERSION, LEGACY_LATEST, VERSION_TABLE, revision_module,
                                        applied_migrations, check_schema, current_version, migrate)
 from anninh.reports.model import NewReport
 from anninh.reports.schema import metadata, migrations_table
@@ -15,7 +16,6 @@ from anninh.reports.store import ReportStore
 from anninh.reports.timeutil import utcnow, vn_year
 
 from .helpers import popen_cli
-from anninh.reports.db import engine_schema, writer
 
 
 def build_old_runner_database(engine, version):
@@ -29,7 +29,7 @@ def build_old_runner_database(engine, version):
     with writer(engine).begin() as conn:
         migrations_table.create(conn)
         for v in range(1, version + 1):
-            _script().get_revision(f"{v:04d}").module.ddl(conn)
+            revision_module(v).ddl(conn)
             conn.execute(insert(migrations_table).values(version=v, name=f"old runner {v}", applied_at=utcnow()))
 
 
