@@ -61,6 +61,12 @@ class Account:
         unit = unit_by_id(self.unit_id)
         return unit.name if unit is not None else self.unit_id
 
+    @property
+    def report_units(self) -> Optional[List[str]]:
+        """The ``units`` filter of this account's listings: None (every unit) for an
+        administrator, else the account's own unit."""
+        return None if self.is_admin else [self.unit_name]
+
 
 @dataclass(frozen=True)
 class AccountChange:

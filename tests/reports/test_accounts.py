@@ -30,6 +30,7 @@ def test_create_and_read(acc):
     assert acc.get(a.id + 100) is None and acc.by_username("nobody") is None
     b = acc.create("admin1", PW, display_name="Quản trị", unit_id="cong_an_tinh", role="admin", actor="cli:root")
     assert b.is_admin and acc.count_admins() == 1
+    assert b.report_units is None and a.report_units == ["Công an xã Bảo Lâm"]
     assert [x.username for x in acc.list()] == ["admin1", "nong.van.a"]
     assert [x.username for x in acc.list(unit_id="ca_bao_lam")] == ["nong.van.a"]
     assert set(ROLES) == {"admin", "unit_head", "officer"}
