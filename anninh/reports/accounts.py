@@ -279,6 +279,12 @@ class AccountStore:
         with self.engine.connect() as conn:
             return int(conn.execute(q).scalar_one())
 
+    def prune_login_attempts(self, *, older_than_s: float = 30 * 86400) -> int:
+        """Forget login attempts older than ``older_than_s`` (default 30 days); how many went."""
+        with writer(self.engine).begin() as conn:
+            return int(conn.execute(attempts_t.delete().where(
+                attempts_t.c.at < utcnow() - timedelta(seconds=older_than_s))).rowcount or 0)
+
     # -- helpers -------------------------------------------------------------------------------
     @staticmethod
     def _locked(conn: Connection, account_id: int) -> Any:

@@ -134,3 +134,5 @@ def test_login_attempts(acc):
                                                    at=utcnow() - timedelta(seconds=1000)))
     assert acc.recent_failures(username="can.bo") == 3
     assert acc.recent_failures(username="can.bo", within_s=3600) == 4
+    assert acc.prune_login_attempts(older_than_s=600) == 1
+    assert acc.recent_failures(username="can.bo", within_s=3600) == 3
