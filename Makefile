@@ -64,6 +64,7 @@ test: validate train
 bench: train
 	$(BIN)/python bench/run_bench.py
 	$(BIN)/python bench/masking_bench.py
+	$(BIN)/python bench/store_bench.py
 
 clean:
 	rm -rf models results var .pytest_cache
