@@ -441,6 +441,18 @@ class ReportStore:
             atts = self._attachments(conn, [r.id for r in rows])
         return [_row_report(r, atts.get(r.id, ())) for r in rows]
 
+    def recently_published(self, limit: int = 3) -> List[Report]:
+        """The ``limit`` reports whose results were published last, however many newer reports
+        are unpublished (one query: published ones only, newest publication first)."""
+        if limit < 1:
+            raise ValidationError("limit must be at least 1")
+        q = (select(reports_t).where(reports_t.c.published_result.isnot(None))
+             .order_by(reports_t.c.published_at.desc(), reports_t.c.id.desc()).limit(limit))
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+            atts = self._attachments(conn, [r.id for r in rows])
+        return [_row_report(r, atts.get(r.id, ())) for r in rows]
+
     def units(self) -> List[str]:
         """Distinct units that have reports."""
         with self.engine.connect() as conn:
