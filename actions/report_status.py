@@ -20,7 +20,7 @@ PUBLISHED_SHOWN = 3
 def recently_published() -> List[Dict[str, str]]:
     """The newest published results (public, anonymised entries), however many newer reports are
     still unpublished."""
-    return public_entries(store().recently_published(PUBLISHED_SHOWN), load_reports_content())
+    return public_entries(store().published_results(limit=PUBLISHED_SHOWN), load_reports_content())
 
 
 class ActionCheckReportStatus(Action):

@@ -24,7 +24,7 @@ from anninh.text import fold, normalize
 FORM_FILE = CONTENT_DIR / "report_form.yml"
 KINDS = ("to_giac", "tin_bao", "phan_anh", "kien_nghi")
 MESSAGES = ("kind_unclear", "contact_unclear", "contact_details", "confirm_unclear", "commune_found")
-PHONE_RE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.-]?\d){9}(?!\d)")
+PHONE_RE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.-]?\d){9,10}(?!\d)")  # mobiles and landlines
 _WORD = re.compile(r"\w+")
 MAX_NAME_WORDS = 6
 

@@ -441,18 +441,6 @@ class ReportStore:
             atts = self._attachments(conn, [r.id for r in rows])
         return [_row_report(r, atts.get(r.id, ())) for r in rows]
 
-    def recently_published(self, limit: int = 3) -> List[Report]:
-        """The ``limit`` reports whose results were published last, however many newer reports
-        are unpublished (one query: published ones only, newest publication first)."""
-        if limit < 1:
-            raise ValidationError("limit must be at least 1")
-        q = (select(reports_t).where(reports_t.c.published_result.isnot(None))
-             .order_by(reports_t.c.published_at.desc(), reports_t.c.id.desc()).limit(limit))
-        with self.engine.connect() as conn:
-            rows = conn.execute(q).all()
-            atts = self._attachments(conn, [r.id for r in rows])
-        return [_row_report(r, atts.get(r.id, ())) for r in rows]
-
     def units(self) -> List[str]:
         """Distinct units that have reports."""
         with self.engine.connect() as conn:
@@ -611,11 +599,13 @@ class ReportStore:
         return _row_attachment(fresh)
 
     # -- data for exports and statistics -----------------------------------------------------
-    def published_results(self, *, unit: Optional[str] = None) -> List[Report]:
+    def published_results(self, *, unit: Optional[str] = None, limit: Optional[int] = None) -> List[Report]:
         q = select(reports_t).where(reports_t.c.published_result.isnot(None))
         if unit is not None:
             q = q.where(reports_t.c.unit == unit)
         q = q.order_by(reports_t.c.created_at.desc(), reports_t.c.id.desc())
+        if limit is not None:
+            q = q.limit(limit)
         with self.engine.connect() as conn:
             return [_row_report(r) for r in conn.execute(q)]
 
