@@ -169,3 +169,18 @@ def test_recently_published_results_survive_many_newer_unpublished_reports():
     messages, _ = run(ActionCheckReportStatus(), tracker("tra cứu kết quả", "check_report_status",
                                                          sender="oa1:nobody"))
     assert "Đã xác minh, xử phạt hành chính" in messages[0]["text"]
+
+
+def test_a_message_for_no_question_gets_the_question_again_not_silence():
+    from tests.test_report_actions import tracker as make
+    from rasa_sdk import Tracker
+
+    def events_for(text, intent, slots):
+        t = make(text, intent, slots=slots)
+        t = Tracker(t.sender_id, {**t.slots, "requested_slot": slots["requested_slot"]}, t.latest_message,
+                    t.events, False, None, {"name": "report_form"}, "action_listen")
+        return asyncio.run(ValidateReportForm().run(CollectingDispatcher(), t, DOMAIN))
+
+    events = events_for("/report_crime", "report_crime", {"requested_slot": "report_description"})
+    assert {"event": "slot", "timestamp": None, "name": "report_description", "value": None} in events
+    assert events_for("hủy", "cancel", {"requested_slot": "report_description"}) == []  # the cancel rule
