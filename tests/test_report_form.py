@@ -184,3 +184,15 @@ def test_a_message_for_no_question_gets_the_question_again_not_silence():
     events = events_for("/report_crime", "report_crime", {"requested_slot": "report_description"})
     assert {"event": "slot", "timestamp": None, "name": "report_description", "value": None} in events
     assert events_for("hủy", "cancel", {"requested_slot": "report_description"}) == []  # the cancel rule
+
+
+@pytest.mark.parametrize("text,commune", [
+    ("bản Nà Rạo, xã Hòa An", "hoa_an"), ("ban na rao xa hoa an", "hoa_an"),
+    ("thon Na Pan xa Bao Lamm", "bao_lam"), ("xa Hoa Ann", "hoa_an"), ("xom 3 xa Hung Dap", "hung_dao"),
+    ("to 5 phuong Tan Gian", "tan_giang"), ("xa Bao Lax", None),  # Bảo Lạc or Bảo Lâm: not guessed
+    ("gần chợ Tà Lùng", None)])
+def test_the_commune_of_a_place_with_typos_and_without_diacritics(text, commune):
+    from anninh.places import find_commune
+
+    found = find_commune(text)
+    assert (found.id if found else None) == commune
