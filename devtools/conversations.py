@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -28,7 +29,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import yaml
 
@@ -85,6 +86,36 @@ def error_lines(paths: Iterable[Path]) -> List[str]:
     return found
 
 
+@contextlib.contextmanager
+def agent_with_actions(model: Path, workdir: Path) -> Iterator[Any]:
+    """The trained agent, in this process, calling the real action server started on a free port
+    (reports and handoffs in a SQLite file under ``workdir``)."""
+    from rasa.core.agent import load_agent
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.endpoints import EndpointConfig
+
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # Rasa's debug events would go to standard output
+    port = free_port()
+    server = action_server(port, workdir / "actions.log",
+                           {"REPORTS_DB_URL": f"sqlite:///{workdir / 'reports.db'}"}).wait_ready()
+    try:
+        endpoints = AvailableEndpoints(action=EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+        yield asyncio.run(load_agent(model_path=str(model), endpoints=endpoints))
+    finally:
+        server.stop()
+
+
+async def say(agent: Any, sender: str, text: str) -> List[Dict[str, Any]]:
+    """One user message through the agent; the bot messages it got."""
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    output = CollectingOutputChannel()
+    await agent.handle_message(UserMessage(text, output, sender, input_channel="rest"))
+    return output.messages
+
+
 def slots_set_in_last_turn(tracker: Any) -> Dict[str, List[Any]]:
     """Every value each slot was set to since the last user message (a submission resets the
     form's slots at the end of the turn that confirmed it)."""
@@ -103,7 +134,6 @@ async def replay(model: Path, endpoints: Path, files: List[Path]) -> Tuple[int, 
     """Replay every user message; return (turns replayed, problems: silent turns, and typed turns
     after which a slot differs from what the story says)."""
     from rasa.core.agent import load_agent
-    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.core.utils import AvailableEndpoints
 
     available = AvailableEndpoints.read_endpoints(str(endpoints))
@@ -113,8 +143,7 @@ async def replay(model: Path, endpoints: Path, files: List[Path]) -> Tuple[int, 
         for n, (story, turns) in enumerate(story_turns(file).items()):
             sender = f"replay-{file.stem}-{n}"
             for turn in turns:
-                output = CollectingOutputChannel()
-                await agent.handle_message(UserMessage(turn.text, output, sender, input_channel="rest"))
+                messages = await say(agent, sender, turn.text)
                 count += 1
                 tracker = await agent.tracker_store.retrieve(sender)
                 if turn.typed:
@@ -124,7 +153,7 @@ async def replay(model: Path, endpoints: Path, files: List[Path]) -> Tuple[int, 
                         if slot != "handoff_until" and value not in seen:
                             silent.append(f"{file.name} / {story}: after {turn.text!r}, {slot} is "
                                           f"{seen[-1]!r}, the story says {value!r}")
-                if output.messages:
+                if messages:
                     continue
                 until = tracker.get_slot("handoff_until") if tracker else None
                 if until and float(until) > time.time():

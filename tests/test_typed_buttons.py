@@ -9,7 +9,7 @@ import pytest
 
 import components  # noqa: F401 - installs the patches
 from components import typed_buttons
-from devtools.servers import action_server, free_port
+from devtools.conversations import agent_with_actions, say
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "zalo-an-ninh.tar.gz"
@@ -52,30 +52,15 @@ def test_the_patch_is_installed():
 def agent():
     if not MODEL.is_file():
         pytest.fail("no trained model: run make train", pytrace=False)
-    from rasa.core.agent import load_agent
-    from rasa.core.utils import AvailableEndpoints
-    from rasa.utils.endpoints import EndpointConfig
-
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        server = action_server(port, Path(tmp) / "actions.log",
-                               {"REPORTS_DB_URL": f"sqlite:///{Path(tmp) / 'reports.db'}"}).wait_ready()
-        try:
-            endpoints = AvailableEndpoints(action=EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
-            yield asyncio.run(load_agent(model_path=str(MODEL), endpoints=endpoints))
-        finally:
-            server.stop()
+    with tempfile.TemporaryDirectory() as tmp, agent_with_actions(MODEL, Path(tmp)) as loaded:
+        yield loaded
 
 
 def talk(agent, sender, texts):
-    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-
     async def run():
         replies = []
         for text in texts:
-            out = CollectingOutputChannel()
-            await agent.handle_message(UserMessage(text, out, sender, input_channel="rest"))
-            replies.append([(m.get("text"), m.get("buttons")) for m in out.messages])
+            replies.append([(m.get("text"), m.get("buttons")) for m in await say(agent, sender, text)])
         tracker = await agent.tracker_store.retrieve(sender)
         users = [(e.text, e.intent.get("name"), [(x["entity"], x["value"]) for x in e.entities])
                  for e in tracker.events if e.type_name == "user"]
