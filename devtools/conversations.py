@@ -35,7 +35,7 @@ import yaml
 
 from devtools.servers import BIN, ROOT, action_server, base_env, free_port
 
-ERROR_LINE = re.compile(r"\bERROR\b")
+ERROR_LINE = re.compile(r"\bERROR\b|\"level\": \"error\"")
 
 
 @dataclass
