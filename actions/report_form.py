@@ -96,6 +96,17 @@ class ValidateReportForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_report_form"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        requested = _requested(tracker)
+        events = await super().run(dispatcher, tracker, domain)
+        answered = any(e.get("event") == "slot" and e.get("name") != "requested_slot" for e in events)
+        if requested and not answered and latest_intent(tracker) not in HANDED_TO_RULES:
+            # Nothing for this question (another button, a location at another question…): ask
+            # it again rather than leave the turn to policies that may stay silent.
+            events.append(SlotSet(requested, None))
+        return events
+
     # ------------------------------------------------------------------ kind
     async def extract_report_kind(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:

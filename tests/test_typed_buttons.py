@@ -2,18 +2,12 @@
 the trained model with the real action server: a conversation that types the titles (lower case,
 no diacritics) gets exactly the bot messages and user events of one that presses the buttons."""
 import asyncio
-import tempfile
-from pathlib import Path
 
 import pytest
 
 import components  # noqa: F401 - installs the patches
 from components import typed_buttons
-from devtools.conversations import agent_with_actions, say
-
-ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "models" / "zalo-an-ninh.tar.gz"
-
+from devtools.conversations import say
 
 # ------------------------------------------------------------------------------- units
 @pytest.mark.parametrize("typed,title", [("Gửi", "Gửi"), ("gui", "Gửi"), ("  GỬI! ", "Gửi"),
@@ -48,12 +42,9 @@ def test_the_patch_is_installed():
 
 
 # ------------------------------------------------------------------ the real agent
-@pytest.fixture(scope="module")
-def agent():
-    if not MODEL.is_file():
-        pytest.fail("no trained model: run make train", pytrace=False)
-    with tempfile.TemporaryDirectory() as tmp, agent_with_actions(MODEL, Path(tmp)) as loaded:
-        yield loaded
+@pytest.fixture
+def agent(real_agent):
+    return real_agent
 
 
 def talk(agent, sender, texts):
