@@ -60,9 +60,15 @@ def _requested(tracker: Tracker) -> Optional[str]:
     return tracker.get_slot("requested_slot")
 
 
+def danger_now(intent: str, text: str) -> bool:
+    """An emergency by the NLU, or an emergency keyword (fire, knife…) said to be happening now."""
+    return intent == "emergency" or (load_emergency().mentions(text)
+                                     and load_form_words().happening_now(text))
+
+
 def _warn_if_emergency(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> None:
     """A danger happening now gets the emergency numbers at once, whatever question was asked."""
-    if latest_intent(tracker) == "emergency":
+    if danger_now(latest_intent(tracker), text):
         send(dispatcher, [load_emergency().reply(text)])
 
 

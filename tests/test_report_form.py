@@ -196,3 +196,15 @@ def test_the_commune_of_a_place_with_typos_and_without_diacritics(text, commune)
 
     found = find_commune(text)
     assert (found.id if found else None) == commune
+
+
+@pytest.mark.parametrize("text,now", [
+    ("co nguoi dang cam dao doa giet me con em o nha ben canh", True),
+    ("nhà hàng xóm đang cháy, cứu với", True),
+    ("tuần trước có người cầm dao dọa chém ở chợ, giờ đã bỏ đi", False),
+    ("quan karaoke dang hat to qua", False),  # happening now, but no danger
+])
+def test_danger_happening_now_gets_the_numbers_even_when_the_nlu_says_otherwise(text, now):
+    got, messages = extract("report_description", text, "report_crime")
+    assert got == {"report_description": text}
+    assert any("113" in (m.get("text") or "") for m in messages) is now

@@ -8,6 +8,7 @@ comparison is accent- and case-insensitive (``anninh.text.fold``): "Tố giác",
 - ``is_anonymous(text)`` / ``declines(text)`` / ``accepts(text)``: answers to the contact question.
 - ``parse_contact(text)``: a name and a phone number, or None when the text is neither.
 - ``confirms(text)``, ``no_more_files(text)``, ``is_cancel(text)``: short whole-message answers.
+- ``happening_now(text)``: "đang", "vừa", "cứu với" (with an emergency keyword: danger now).
 """
 from __future__ import annotations
 
@@ -103,6 +104,10 @@ class FormWords:
     def is_cancel(self, text: str) -> bool:
         return self.whole(text, "cancel")
 
+    def happening_now(self, text: str) -> bool:
+        """Whether the text says it is happening now ("đang", "vừa", "cứu với")."""
+        return self.contains(text, "happening_now")
+
     def parse_contact(self, text: str) -> Optional[Dict[str, Optional[str]]]:
         """``{"name", "phone"}`` from "Nguyễn Văn An 0912 345 678", or None when it is not a contact.
 
@@ -175,7 +180,8 @@ def load_form_words(path: "str | Path" = FORM_FILE) -> FormWords:
         raise ContentError(path, f"loại không có: {', '.join(sorted(unknown))} (chỉ {', '.join(KINDS)})",
                            entry="kind_words")
     sets = {name: frozenset(_phrases(data.get(name), path, name))
-            for name in ("anonymous", "decline", "accept", "confirm", "no_more_files", "cancel")}
+            for name in ("anonymous", "decline", "accept", "confirm", "no_more_files", "cancel",
+                         "happening_now")}
     particles = frozenset(p[0] for p in _phrases(data.get("particles"), path, "particles") if len(p) == 1)
     prefixes = tuple(sorted(_phrases(data.get("name_prefixes"), path, "name_prefixes", _folded), key=len, reverse=True))
     messages = require_mapping(data.get("messages"), path, entry="messages")
