@@ -48,6 +48,16 @@ class Env:
         time.sleep(settle)
         return self.fake.messages_to(user)
 
+    def step(self, user: str, event_or_text: Any) -> str:
+        """Send a text or a webhook event as ``user``; the text of all the answers it got."""
+        before = len(self.fake.messages_to(user))
+        if isinstance(event_or_text, str):
+            self.say(user, event_or_text)
+        else:
+            event_or_text["app_id"] = self.account["app_id"]
+            assert self.post(event_or_text).status_code == 200
+        return "\n".join(text_of(m) for m in self.answers(user, before + 1, settle=1.5)[before:])
+
     def sender(self, user: str) -> str:
         return f"{self.account['oa_id']}:{user}"
 
@@ -229,13 +239,7 @@ def test_crime_report_with_a_photo_and_a_location_over_zalo(env):
     user = "it-report"
 
     def step(event_or_text: Any) -> str:
-        before = len(env.fake.messages_to(user))
-        if isinstance(event_or_text, str):
-            env.say(user, event_or_text)
-        else:
-            event_or_text["app_id"] = env.account["app_id"]
-            assert env.post(event_or_text).status_code == 200
-        return "\n".join(text_of(m) for m in env.answers(user, before + 1, settle=1.5)[before:])
+        return env.step(user, event_or_text)
 
     step("tôi muốn tố giác một vụ lừa đảo qua mạng")
     step('/report_crime{"report_kind":"to_giac"}')
@@ -275,13 +279,7 @@ def test_a_citizen_who_only_types_files_a_report_over_zalo(env):
     user = "it-typed"
 
     def step(event_or_text: Any) -> str:
-        before = len(env.fake.messages_to(user))
-        if isinstance(event_or_text, str):
-            env.say(user, event_or_text)
-        else:
-            event_or_text["app_id"] = env.account["app_id"]
-            assert env.post(event_or_text).status_code == 200
-        return "\n".join(text_of(m) for m in env.answers(user, before + 1, settle=1.5)[before:])
+        return env.step(user, event_or_text)
 
     description = "co nguoi cam dao doa chem nguoi o cho Soc Giang roi bo chay ve phia cau"
     asked = step("em muon to giac mot vu cam dao doa chem nguoi")
