@@ -48,7 +48,8 @@ def payload_for(text: Optional[str], buttons: List[Dict[Text, Any]]) -> Optional
     if not key:
         return None
     payloads = {str(b.get("payload")) for b in buttons
-                if b.get("payload") and title_key(str(b.get("title") or "")) == key}
+                if b.get("payload") and b.get("type") in (None, "postback")  # not a call or a link
+                and title_key(str(b.get("title") or "")) == key}
     return payloads.pop() if len(payloads) == 1 else None
 
 

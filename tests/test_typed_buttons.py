@@ -31,6 +31,8 @@ def test_payload_only_for_a_title_of_the_last_bot_messages():
     assert typed_buttons.payload_for("/deny", buttons) is None         # already a payload
     url = [{"title": "Gửi", "url": "https://x.invalid", "type": "web_url"}]
     assert typed_buttons.payload_for("gui", url) is None               # no payload to send
+    call = [{"title": "Gọi 113", "type": "phone_number", "payload": "113"}]
+    assert typed_buttons.payload_for("goi 113", call) is None          # a call button sends nothing
     twice = [send, {"title": "gui", "payload": "/other"}]
     assert typed_buttons.payload_for("gui", twice) is None             # ambiguous: left to the NLU
 
