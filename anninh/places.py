@@ -72,9 +72,31 @@ def find_commune(text: str, path: "str | Path" = PLACES_FILE) -> "Place | None":
     """The commune or ward named in ``text`` (accent-insensitive, one typo), if exactly one is."""
     from anninh.text import normalize
     index, by_id = _commune_index(path)
-    scores = index.scores(normalize(text, index.abbreviations))
+    tokens = normalize(text, index.abbreviations)
+    scores = index.scores(tokens)
     if not scores:
-        return None
+        return _after_commune_word(tokens, path)
     top = max(scores.values())
     best = [c for c, s in scores.items() if s == top]
     return by_id[best[0]] if len(best) == 1 else None
+
+
+COMMUNE_WORDS = ("xa", "phuong")
+
+
+def _after_commune_word(tokens: List[str], path: "str | Path") -> "Place | None":
+    """The commune written right after "xã"/"phường" with one typo ("xa Hoa Ann", "xã Hưng Dap"),
+    when exactly one commune's name is that close."""
+    from anninh.text import edit_distance_at_most_one, normalize
+
+    names = [(c, normalize(c.name)) for c in load_places(path).communes]
+    found = set()
+    for i, token in enumerate(tokens):
+        if token not in COMMUNE_WORDS:
+            continue
+        for commune, name in names:
+            written = tokens[i + 1:i + 1 + len(name)]
+            if len(written) == len(name) and sum(w != n for w, n in zip(written, name)) <= 1 and \
+                    all(edit_distance_at_most_one(w, n) for w, n in zip(written, name)):
+                found.add(commune)
+    return found.pop() if len(found) == 1 else None

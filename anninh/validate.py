@@ -83,6 +83,8 @@ def run(root: Path = PROJECT_ROOT, warnings: Optional[List[ContentError]] = None
     _check(lambda: load_emergency(content / "lexicon" / "emergency.yml"), problems)
     _check(lambda: load_masking_content(content / "masking.yml", content / "names.yml", content / "places.yml",
                                         content / "units.yml"), problems)
+    from anninh.reports.intake import load_form_words
+    _check(lambda: load_form_words(content / "report_form.yml"), problems)
     if _check(lambda: load_intent_labels(content / "lexicon" / "intent_labels.yml"), problems):
         problems += intent_labels_known(root / "domain.yml", content / "lexicon" / "intent_labels.yml")
     units = validate_units(content / "units.yml", content / "places.yml", content / "lexicon" / "emergency.yml")

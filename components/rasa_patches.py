@@ -32,6 +32,10 @@ all get them).
    running the graph, and only when the model's NLU target is that ``RegexMessageHandler`` node
    fed by the domain; everything else goes through the graph as before.
 
+6. A typed button title works like the button (``components.typed_buttons``): the text of a
+   message that is the title of a button of the bot's last message becomes that button's payload
+   before parsing.
+
 Each fix checks that the Rasa code it replaces is still there; when Rasa changes, it leaves Rasa
 alone and logs why, so a Rasa upgrade can never break the assistant through this module.
 """
@@ -244,6 +248,10 @@ def apply() -> None:
         MessageProcessor._parse_message_with_graph = _parse_payload(MessageProcessor._parse_message_with_graph)
     else:  # pragma: no cover
         logger.info("rasa_patches: MessageProcessor changed in this Rasa version; payloads use the graph")
+
+    from components import typed_buttons
+
+    typed_buttons.apply()
 
     patched = _patch_debug_copies()
     if len(patched) < 3:  # pragma: no cover

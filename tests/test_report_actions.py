@@ -9,9 +9,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.reports as reports
-from actions.reports import (ActionAskReportConfirmed, ActionCancelReport, ActionCheckReportStatus,
-                             ActionCorrectReport, ActionSubmitReport, ValidateReportForm,
-                             parse_contact)
+from actions.report_form import (ActionAskReportConfirmed, ActionCancelReport, ActionCorrectReport,
+                                 ValidateReportForm)
+from actions.report_status import ActionCheckReportStatus
+from actions.report_submit import ActionSubmitReport
+from anninh.reports.intake import load_form_words
 from tests.test_actions import DOMAIN
 
 
@@ -129,13 +131,13 @@ def test_contact_anonymous_shared_or_typed():
     ask = asyncio.run(form.extract_report_contact(dispatcher, tracker("/share_info", "share_info",
                                                                       slots=asked), DOMAIN))
     assert ask == {} and dispatcher.messages[0]["custom"]["template_type"] == "request_user_info"
-    assert parse_contact("tên Hoàng Thị B sđt 0987 654 321") == {"name": "Hoàng Thị B",
+    assert load_form_words().parse_contact("tên Hoàng Thị B sđt 0987 654 321") == {"name": "Hoàng Thị B",
                                                                 "phone": "0987654321"}
 
 
 def test_short_description_is_asked_again():
     dispatcher = CollectingDispatcher()
-    result = ValidateReportForm().validate_report_description("trộm", dispatcher, tracker(), DOMAIN)
+    result = ValidateReportForm().validate_report_description("trộm xe", dispatcher, tracker(), DOMAIN)
     assert result == {"report_description": None}
     assert dispatcher.messages[0]["response"] == "utter_report_description_too_short"
 
@@ -185,4 +187,4 @@ def test_coordinates_of_a_zalo_location_survive_the_form_validation():
     assert validated["report_location"] == "22.66568,106.2579"
     typed = tracker("thôn Nà Lạn", intent="report_crime", slots={"requested_slot": "report_place"})
     assert asyncio.run(form.validate_report_place("thôn Nà Lạn", CollectingDispatcher(), typed, DOMAIN)) == \
-        {"report_place": "thôn Nà Lạn"}
+        {"report_place": "thôn Nà Lạn", "report_location": None}

@@ -698,11 +698,13 @@ class ReportStore:
         return _row_attachment(fresh)
 
     # -- data for exports and statistics -----------------------------------------------------
-    def published_results(self, *, unit: Optional[str] = None) -> List[Report]:
+    def published_results(self, *, unit: Optional[str] = None, limit: Optional[int] = None) -> List[Report]:
         q = select(reports_t).where(reports_t.c.published_result.isnot(None))
         if unit is not None:
             q = q.where(reports_t.c.unit == unit)
         q = q.order_by(reports_t.c.created_at.desc(), reports_t.c.id.desc())
+        if limit is not None:
+            q = q.limit(limit)
         with self.engine.connect() as conn:
             return [_row_report(r) for r in conn.execute(q)]
 

@@ -48,6 +48,16 @@ class Env:
         time.sleep(settle)
         return self.fake.messages_to(user)
 
+    def step(self, user: str, event_or_text: Any) -> str:
+        """Send a text or a webhook event as ``user``; the text of all the answers it got."""
+        before = len(self.fake.messages_to(user))
+        if isinstance(event_or_text, str):
+            self.say(user, event_or_text)
+        else:
+            event_or_text["app_id"] = self.account["app_id"]
+            assert self.post(event_or_text).status_code == 200
+        return "\n".join(text_of(m) for m in self.answers(user, before + 1, settle=1.5)[before:])
+
     def sender(self, user: str) -> str:
         return f"{self.account['oa_id']}:{user}"
 
@@ -229,13 +239,7 @@ def test_crime_report_with_a_photo_and_a_location_over_zalo(env):
     user = "it-report"
 
     def step(event_or_text: Any) -> str:
-        before = len(env.fake.messages_to(user))
-        if isinstance(event_or_text, str):
-            env.say(user, event_or_text)
-        else:
-            event_or_text["app_id"] = env.account["app_id"]
-            assert env.post(event_or_text).status_code == 200
-        return "\n".join(text_of(m) for m in env.answers(user, before + 1, settle=1.5)[before:])
+        return env.step(user, event_or_text)
 
     step("tôi muốn tố giác một vụ lừa đảo qua mạng")
     step('/report_crime{"report_kind":"to_giac"}')
@@ -261,6 +265,52 @@ def test_crime_report_with_a_photo_and_a_location_over_zalo(env):
     finally:
         store.close()
     assert code in step(f"kiểm tra tố giác {code}")
+
+
+def test_a_citizen_who_only_types_files_a_report_over_zalo(env):
+    """Issue 11: no button pressed, no diacritics in most answers. The kind comes from the opening
+    message, the photo and the Zalo location reach the stored report, "xong" and "gui" (the titles
+    of the buttons "Xong" and "Gửi") act as the buttons, and the citizen gets a code and how to ask
+    for the status."""
+    import re
+
+    from anninh.reports import ReportStore, load_reports_content
+
+    user = "it-typed"
+
+    def step(event_or_text: Any) -> str:
+        return env.step(user, event_or_text)
+
+    description = "co nguoi cam dao doa chem nguoi o cho Soc Giang roi bo chay ve phia cau"
+    asked = step("em muon to giac mot vu cam dao doa chem nguoi")
+    assert "kể lại sự việc" in asked and "nội dung nào" not in asked, asked  # kind not asked again
+    assert "ở đâu" in step(description)
+    assert "khi nào" in step(location_event(env.account["oa_id"], user, lat="22.66568", lon="106.25790"))
+    step("khoang 8 gio toi qua")
+    evidence = step(image_event(env.account["oa_id"], user, url="https://photo.zdn.vn/dao.jpg"))
+    assert "1 tệp" in evidence, evidence
+    assert "họ tên" in step("xong")
+    summary = step("Lý Văn Sáng 0912 345 678")
+    assert "22.66568" in summary and "Lý Văn Sáng" in summary and "0912345678" not in summary, summary
+    done = step("gui")
+    code = re.search(r"\bTG-\d{4}-\d{6}\b", done).group()
+    assert f"tra cứu {code}" in done, done
+    store = ReportStore.open(env.stack.reports_db_url)
+    try:
+        report = store.get(code)
+        assert report.kind == "to_giac" and report.description == description
+        assert report.place_text == "Vị trí gửi qua Zalo (22.66568, 106.25790)"
+        assert (report.latitude, report.longitude) == (22.66568, 106.2579)
+        assert report.unit == load_reports_content().default_unit  # a location names no commune
+        assert [a.url for a in report.attachments] == ["https://photo.zdn.vn/dao.jpg"]
+        assert (report.contact_name, report.contact_phone) == ("Lý Văn Sáng", "0912345678")
+        assert report.channel == "zalo" and report.sender_id == env.sender(user)
+    finally:
+        store.close()
+    typed = [e["text"] for e in env.user_events(user)]
+    assert typed[-1] == "/affirm" and "/affirm" in typed  # "xong" and "gui" became the buttons' payloads
+    sent = env.fake.messages_to(user)
+    assert all(m["user_id"] == user for m in sent) and code in text_of(sent[-1])
 
 
 def _health(env: Env) -> Dict[str, Any]:
