@@ -12,6 +12,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data content/lexicon content/places.yml components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
+# and the helper modules our NLU components import (the same list their model fingerprint covers)
+TRAINING_INPUTS += $(shell $(PYTHON) -m anninh.fingerprint components.vi_tokenizer components.lexicon_entity_extractor 2>/dev/null)
 
 .PHONY: help install lock run shell train validate test test-unit test-conversations test-nlu bench lexicon clean
 
