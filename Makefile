@@ -46,6 +46,7 @@ train: $(MODEL)
 
 validate: install
 	$(BIN)/python -m anninh.validate
+	$(BIN)/python scripts/build_compounds.py --check
 	$(RASA) data validate --fail-on-warnings --quiet
 
 run: train
