@@ -9,6 +9,8 @@ RASA   := $(BIN)/rasa
 MODEL  := models/zalo-an-ninh.tar.gz
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
+# Rasa 3.6 uses pre-2.0 SQLAlchemy APIs (pinned below 2): SQLAlchemy's own switch for its banner
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data content/lexicon content/places.yml components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
