@@ -21,7 +21,8 @@ BUTTONS = [{"title": "Lệ phí", "payload": '/ask_procedure{"aspect":"fee"}'},
 
 @pytest.fixture
 def rest_server():
-    """A local REST webhook answering with a long text and buttons; records what it got."""
+    """A local stand-in for a running Rasa server (its greeting on / and the REST webhook,
+    answering with a long text and buttons); records what it got."""
     received = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -33,6 +34,13 @@ def rest_server():
             data = json.dumps(answer, ensure_ascii=False).encode("utf-8")
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):  # noqa: N802 -- what Rasa answers on /
+            data = b"Hello from Rasa: 3.6.21"
+            self.send_response(200)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -59,10 +67,25 @@ def test_answers_with_buttons_are_printed_in_full_and_numbers_press_buttons(rest
     assert {r["sender"] for r in received} == {"tester"}
 
 
-def _run_sh(mode, **ports):
+def _run_sh(mode, stdin="", **ports):
     env = {**os.environ, **{k: str(v) for k, v in ports.items()}}
-    return subprocess.run(["bash", "scripts/run.sh", mode], cwd=ROOT, env=env,
+    return subprocess.run(["bash", "scripts/run.sh", mode], cwd=ROOT, env=env, input=stdin,
                           capture_output=True, text=True, timeout=60)
+
+
+def test_make_shell_chats_with_the_assistant_make_run_started(rest_server):
+    url, received = rest_server
+    port = url.rsplit(":", 1)[1]
+    # ACTIONS_PORT taken too, as by make run's action server: nothing new is started.
+    with socket.socket() as actions:
+        actions.bind(("127.0.0.1", 0))
+        actions.listen()
+        result = _run_sh("shell", stdin="dang ky tam tru\n/stop\n", RASA_PORT=port,
+                         ACTIONS_PORT=actions.getsockname()[1])
+    assert result.returncode == 0, result.stderr
+    assert "already running on port " + port in result.stdout
+    assert LONG_ANSWER in result.stdout
+    assert [r["message"] for r in received] == ["dang ky tam tru"]
 
 
 @pytest.mark.parametrize("mode, busy", [("shell", "RASA_PORT"), ("shell", "ACTIONS_PORT"),
