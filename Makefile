@@ -5,13 +5,17 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.10 2>/dev/null || echo python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-RASA   := $(BIN)/rasa
+RASA   := $(BIN)/python -m devtools.rasa_cli
 MODEL  := models/zalo-an-ninh.tar.gz
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
+# Rasa 3.6 uses pre-2.0 SQLAlchemy APIs (pinned below 2): SQLAlchemy's own switch for its banner
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data content/lexicon content/places.yml components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
+# and the helper modules our NLU components import (the same list their model fingerprint covers)
+TRAINING_INPUTS += $(shell $(PYTHON) -m anninh.fingerprint components.vi_tokenizer components.lexicon_entity_extractor 2>/dev/null)
 
 .PHONY: help install lock run shell train validate test test-unit test-conversations test-nlu bench lexicon clean
 
@@ -45,6 +49,7 @@ train: $(MODEL)
 
 validate: install
 	$(BIN)/python -m anninh.validate
+	$(BIN)/python scripts/build_compounds.py --check
 	$(RASA) data validate --fail-on-warnings --quiet
 
 run: train

@@ -17,6 +17,10 @@ from anninh.content import ContentError, load_yaml, require_mapping
 from anninh.text import Abbreviations, syllables
 
 LEXICON_DIR = CONTENT_DIR / "lexicon"
+# The files of a lexicon folder that the tokenizer reads (its model fingerprint covers them).
+ABBREVIATIONS_FILE = "abbreviations.yml"
+COMPOUNDS_FILE = "compounds.txt"
+LEXICON_FILES = (ABBREVIATIONS_FILE, COMPOUNDS_FILE)
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,9 @@ def load_compounds(path: Path) -> FrozenSet[Tuple[str, ...]]:
 @lru_cache(maxsize=8)
 def load_lexicon(directory: "str | Path" = LEXICON_DIR) -> Lexicon:
     directory = Path(directory)
-    compounds = load_compounds(directory / "compounds.txt")
+    compounds = load_compounds(directory / COMPOUNDS_FILE)
     return Lexicon(
-        abbreviations=load_abbreviations(directory / "abbreviations.yml"),
+        abbreviations=load_abbreviations(directory / ABBREVIATIONS_FILE),
         compounds=compounds,
         max_compound_len=max((len(c) for c in compounds), default=1),
     )

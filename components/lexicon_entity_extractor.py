@@ -23,6 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from anninh import CONTENT_DIR
 from anninh.entities import find_age
+from anninh.fingerprint import fingerprint, module_files
 from anninh.places import load_places
 from anninh.content import load_yaml, require_mapping
 from anninh.text import fold, fold_with_map
@@ -49,15 +50,20 @@ def _phrase_pattern(phrases: List[Tuple[str, str]]
     return pattern, groups
 
 
+def entity_files(content_dir: Path) -> List[Path]:
+    """The editor files the phrases come from: places, then the vehicle words."""
+    return [content_dir / "places.yml", content_dir / "lexicon" / "entities.yml"]
+
+
 def load_entity_phrases(content_dir: Path) -> Dict[str, List[Tuple[str, str]]]:
     phrases: Dict[str, List[Tuple[str, str]]] = {"place": [], "vehicle_type": []}
-    places = load_places(content_dir / "places.yml")
+    places_path, path = entity_files(content_dir)
+    places = load_places(places_path)
     for commune in places.communes:
         phrases["place"].append((commune.id, commune.name))
         phrases["place"].append((commune.id, f"{commune.kind} {commune.name}"))
     for district in places.former_districts:
         phrases["place"].append((district.id, f"huyện {district.name}"))
-    path = content_dir / "lexicon" / "entities.yml"
     data = require_mapping(load_yaml(path), path)
     for value, words in require_mapping(data.get("vehicle_type"), path, field="vehicle_type").items():
         phrases["vehicle_type"].extend((str(value), str(w)) for w in (words or []))
@@ -73,6 +79,12 @@ class LexiconEntityExtractor(GraphComponent, EntityExtractorMixin):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"content_dir": str(CONTENT_DIR)}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        """Places, vehicle words and the helper code, so a cached node never outlives them."""
+        content_dir = Path(config.get("content_dir") or CONTENT_DIR)
+        return fingerprint(entity_files(content_dir) + module_files(__name__))
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._config = config

@@ -13,6 +13,7 @@ longest match against the editable compound list in ``content/lexicon/compounds.
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext
@@ -23,7 +24,8 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 from underthesea import word_tokenize
 
-from anninh.lexicon import LEXICON_DIR, Lexicon, load_lexicon
+from anninh.fingerprint import fingerprint, module_files
+from anninh.lexicon import LEXICON_DIR, LEXICON_FILES, Lexicon, load_lexicon
 from anninh.text import canonical, fold, fold_char, has_diacritics
 
 Span = Tuple[int, int]
@@ -160,6 +162,14 @@ class VietnameseTokenizer(Tokenizer):
     @staticmethod
     def required_packages() -> List[Text]:
         return ["underthesea"]
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        """The lexicon files and helper code behind the lemmas, so that Rasa's training cache
+        never restores featurizers trained on tokens from an older lexicon."""
+        lexicon_dir = Path(config.get("lexicon_dir") or LEXICON_DIR)
+        return fingerprint([lexicon_dir / name for name in LEXICON_FILES]
+                           + module_files(__name__))
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         super().__init__(config)

@@ -3,12 +3,14 @@
 underthesea segments accented text well; the compounds it finds there ("đăng ký", "tạm trú") are
 what lets the tokenizer segment the same words typed without diacritics. Lines already in the file
 (including ones editors added by hand) are kept. Run: make lexicon
+
+``--check`` (run by ``make validate``) writes nothing and fails when the file would change.
 """
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, List, Set, Tuple
 
 import yaml
 from underthesea import word_tokenize
@@ -47,12 +49,9 @@ def texts() -> Iterable[str]:
         yield from _strings(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def main() -> None:
+def build(existing: List[str]) -> Tuple[List[str], Set[str]]:
+    """The file's lines after adding the compounds found in the data, and the new ones."""
     found = set()
-    existing = []
-    if OUT.exists():
-        existing = [l.strip() for l in OUT.read_text(encoding="utf-8").splitlines()
-                    if l.strip() and not l.startswith("#")]
     known = {tuple(syllables(l.lstrip("!"))) for l in existing}
     abbreviations = load_lexicon(OUT.parent).abbreviations
     for text in texts():
@@ -69,9 +68,31 @@ def main() -> None:
                 known.add(key)
                 found.add(word.lower())
     lines = sorted(set(existing) | found, key=lambda l: (l.startswith("!"), l))
-    OUT.write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{OUT.relative_to(ROOT)}: {len(lines)} compounds ({len(found)} new)")
+    return lines, found
+
+
+def main(argv: List[str]) -> int:
+    check = "--check" in argv
+    existing = []
+    if OUT.exists():
+        existing = [l.strip() for l in OUT.read_text(encoding="utf-8").splitlines()
+                    if l.strip() and not l.startswith("#")]
+    lines, found = build(existing)
+    text = HEADER + "\n".join(lines) + "\n"
+    name = OUT.relative_to(ROOT)
+    if check:
+        if OUT.exists() and OUT.read_text(encoding="utf-8") == text:
+            return 0
+        # For editors (Vietnamese), like the other content checks.
+        print(f"{name}: danh sách từ ghép chưa khớp với dữ liệu huấn luyện "
+              f"({len(found)} từ mới: {', '.join(sorted(found)[:20])}"
+              f"{' …' if len(found) > 20 else ''}). Chạy `make lexicon`, xem lại các dòng mới "
+              f"(thêm \"!\" trước cụm không phải từ ghép) rồi commit.", file=sys.stderr)
+        return 1
+    OUT.write_text(text, encoding="utf-8")
+    print(f"{name}: {len(lines)} compounds ({len(found)} new)")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))

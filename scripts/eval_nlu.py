@@ -29,6 +29,9 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from anninh.text import has_diacritics  # noqa: E402
+from devtools.noise import silence_third_party_warnings  # noqa: E402
+
+silence_third_party_warnings()
 
 
 def load_examples(path: Path) -> List[Tuple[str, str]]:

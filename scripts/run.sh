@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start the action server, wait until it answers, then the Rasa server (or `rasa shell`).
+# Start the action server, wait until it answers, then the Rasa server (and, for `make shell`,
+# the chat client devtools/chat.py; with `make run` already up it just chats with that one).
 # Used by `make run` / `make shell`; stops the action server when Rasa exits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,19 @@ MODE=${1:-run}
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 mkdir -p var
+
+# `make run` then `make shell` (default ports): the shell chats with the assistant already running.
+if [ "$MODE" = shell ] && curl -fsS --max-time 3 "http://localhost:$RASA_PORT/" 2>/dev/null | grep -q "Hello from Rasa"; then
+  echo "Chatting with the assistant already running on port $RASA_PORT."
+  exec "$BIN/python" -m devtools.chat "http://localhost:$RASA_PORT"
+fi
+# Rasa exits 0 when its port is taken: check both ports first and fail loudly.
+for var in RASA_PORT ACTIONS_PORT; do
+  if ! "$BIN/python" -m devtools.ports "${!var}"; then
+    echo "error: port ${!var} ($var) is already in use (another 'make run'?); choose another, e.g. $var=$(( ${!var} + 10 )) make $MODE" >&2
+    exit 1
+  fi
+done
 
 "$BIN/rasa" run actions --port "$ACTIONS_PORT" --actions actions > var/actions.log 2>&1 &
 ACTIONS_PID=$!
@@ -47,7 +61,19 @@ if [ -n "${ZALO_OA_ID:-}" ] || [ -n "${ZALO_ACCOUNTS_FILE:-}" ]; then
 fi
 
 if [ "$MODE" = shell ]; then
-  "$BIN/rasa" shell --model models --endpoints "$ENDPOINTS"
+  # A Rasa server on RASA_PORT and our chat client (rasa shell cuts off answers with buttons).
+  "$BIN/rasa" run --model models --port "$RASA_PORT" --endpoints "$ENDPOINTS" \
+    --credentials "$CREDENTIALS" > var/shell-rasa.log 2>&1 &
+  RASA_PID=$!
+  trap 'kill $RASA_PID $ACTIONS_PID 2>/dev/null || true' EXIT
+  echo "Loading the model (log: var/shell-rasa.log)…"
+  until curl -fsS --max-time 3 "http://localhost:$RASA_PORT/" >/dev/null 2>&1; do
+    if ! kill -0 $RASA_PID 2>/dev/null; then
+      echo "error: the Rasa server stopped, see var/shell-rasa.log:" >&2; tail -20 var/shell-rasa.log >&2; exit 1
+    fi
+    sleep 0.5
+  done
+  "$BIN/python" -m devtools.chat "http://localhost:$RASA_PORT"
 else
   echo "Assistant on http://localhost:$RASA_PORT (REST: POST /webhooks/rest/webhook)"
   "$BIN/rasa" run --model models --port "$RASA_PORT" --endpoints "$ENDPOINTS" \

@@ -4,23 +4,33 @@
 # 2. conversation tests tests/test_*.yml (scripts/conversation_tests.sh): rasa test, a replay through
 #    the real action server (no silent turn), no ERROR line in the Rasa or action server logs.
 # 3. held-out NLU accuracy: fails below 0.92 overall or 0.90 without diacritics.
+# Each phase is one `phase NAME COMMAND...` line; the output ends with one line per phase
+# (passed/FAILED, seconds) and a verdict.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 PYTHONPATH="$PWD"
 BIN=.venv/bin
 MODEL=models/zalo-an-ninh.tar.gz
 status=0
+SUMMARY=()
 
-echo "== services"
-bash scripts/services.sh || status=1
+# phase NAME COMMAND...: run one phase; its result and time go into the summary at the end.
+phase() {
+  local name=$1 start=$SECONDS result=passed
+  shift
+  echo "== $name"
+  "$@" || { result=FAILED; status=1; }
+  SUMMARY+=("$(printf '%-34s %-7s %5ds' "$name" "$result" $((SECONDS - start)))")
+}
 
-echo "== pytest"
-"$BIN/python" -m pytest -q -p no:cacheprovider || status=1
 
-echo "== conversation tests (rasa test, replay through the real action server, no ERROR in logs)"
-bash scripts/conversation_tests.sh || status=1
+phase "services" bash scripts/services.sh
+phase "pytest" "$BIN/python" -m pytest -q -p no:cacheprovider
+phase "conversation tests" bash scripts/conversation_tests.sh
+phase "held-out NLU accuracy" \
+  "$BIN/python" scripts/eval_nlu.py --model "$MODEL" --min-overall 0.92 --min-plain 0.90
 
-echo "== held-out NLU accuracy"
-"$BIN/python" scripts/eval_nlu.py --model "$MODEL" --min-overall 0.92 --min-plain 0.90 || status=1
-
+echo "== summary"
+printf '%s\n' "${SUMMARY[@]}"
+if [ $status -eq 0 ]; then echo "VERDICT: all phases passed"; else echo "VERDICT: FAILED"; fi
 exit $status

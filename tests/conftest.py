@@ -7,6 +7,13 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# sanic (imported by Rasa) runs warnings.filterwarnings("once", DeprecationWarning) on import,
+# which puts itself before pytest.ini's filters and lets third-party import noise through. Import
+# it once here, inside catch_warnings, so that filter is dropped again when the block ends.
+import warnings  # noqa: E402
+
+with warnings.catch_warnings():
+    import sanic  # noqa: E402,F401
 
 import pytest  # noqa: E402
 

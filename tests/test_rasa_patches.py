@@ -191,6 +191,8 @@ def processor():
     return asyncio.run(load_agent(str(model))).processor
 
 
+# Rasa warns about the malformed payloads on purpose among PAYLOADS.
+@pytest.mark.filterwarnings("ignore:Failed to parse arguments in line:UserWarning")
 @pytest.mark.parametrize("text", PAYLOADS)
 def test_payload_parse_equals_the_graphs(processor, text):
     from rasa.core.channels.channel import UserMessage
@@ -206,6 +208,7 @@ def test_payload_parse_equals_the_graphs(processor, text):
         assert got == expected
 
 
+@pytest.mark.filterwarnings("ignore:Failed to parse arguments in line:UserWarning")
 def test_payloads_really_skip_the_graph(processor, monkeypatch):
     from rasa.core.channels.channel import UserMessage
     from rasa.shared.core.trackers import DialogueStateTracker
