@@ -18,6 +18,7 @@ from .database import cmd_migrate
 from .files import cmd_export, cmd_fetch_attachments, cmd_stats
 from .handoffs import cmd_handoff_close, cmd_handoff_list, cmd_handoff_show
 from .publication import cmd_notify, cmd_publish, cmd_publish_site
+from .replies import add_reply_command
 from .reports import cmd_assign, cmd_list, cmd_show, cmd_status
 
 
@@ -46,7 +47,7 @@ def _filters(p: argparse.ArgumentParser, *, limit: bool = True) -> None:
 def _notify_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-notify", action="store_true", help="do not notify the citizen")
     p.add_argument("--notifier", metavar="SPEC", help="none | zalo:module:send_text | factory:module:callable "
-                   "(default: $REPORTS_NOTIFIER; none = record the citizen was not told)")
+                   "(default: the Zalo connector when ZALO_* is set, else $REPORTS_NOTIFIER; none = record the citizen was not told)")
 
 
 _EPILOG = """examples:
@@ -55,6 +56,7 @@ _EPILOG = """examples:
   python -m anninh.officer show TG-2026-000123
   OFFICER_NAME="Đại úy Nông Văn A" python -m anninh.officer status TG-2026-000123 dang_xu_ly
   python -m anninh.officer --officer "Đại úy Nông Văn A" publish TG-2026-000123 "Đã xác minh, ..."
+  python -m anninh.officer --officer "Đại úy Nông Văn A" reply TG-2026-000123 --text "Dạ, mời anh ..."
   python -m anninh.officer export --format csv -o bao-cao.csv --from 01/03/2026 --to 31/03/2026
   python -m anninh.officer publish-site -o var/site
   python -m anninh.officer handoff list --status open
@@ -119,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("notify", ["thong-bao"], "send the current status (or published result) to the citizen again", cmd_notify)
     p.add_argument("code")
     p.add_argument("--notifier", metavar="SPEC", help="as for the status command")
+
+    add_reply_command(add)
 
     p = add("export", ["xuat"], "export reports as CSV (Excel-friendly) or JSON", cmd_export)
     _filters(p)

@@ -226,6 +226,15 @@ def _bad_cases(tg_new, tg_closed, tmp):
         (["notify", tg_new], {}, "--officer"),
         (["notify", "TG-2001-000001"], officer_env, "no report"),
         (["notify", tg_new, "--notifier", "factory:os:getcwd"], officer_env, "notify"),
+        # reply
+        (["reply", tg_new, "--text", "Dạ"], {}, "--officer"),
+        (["reply", tg_new], officer_env, "--text"),
+        (["reply", tg_new, "--text", "a", "--file", str(existing_file)], officer_env, "not both"),
+        (["reply", tg_new, "--text", " \n "], officer_env, "empty"),
+        (["reply", tg_new, "--text", "x" * 2001], officer_env, "2000"),
+        (["reply", tg_new, "--file", result_file_missing], officer_env, "cannot read"),
+        (["reply", "TG-2001-000001", "--text", "Dạ"], officer_env, "no report"),
+        (["reply", tg_new, "--text", "Dạ", "--notifier", "sms:x:y"], officer_env, "notifier"),
         # export
         (["export", "--format", "xml"], {}, "invalid choice"),
         (["export", "-o", str(tmp)], {}, "is a directory"),

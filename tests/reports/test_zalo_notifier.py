@@ -83,12 +83,20 @@ def test_status_change_and_officer_reply_inside_the_window(db, fake, zalo_env):
                                default_notifier(zalo_env), trigger="officer_reply", actor="account:lan")
     assert reply.ok, reply
 
+    store.transition(code, "resolved", actor=OFFICER)
+    published = store.publish_result(code, "Đã xác minh, trả lại xe cho người bị hại.", actor=OFFICER)
+    result = notify_report_sync(store, code, load_reports_content().result_published_text(published),
+                                notifier, trigger="published", actor=OFFICER)
+    assert result.ok, result
+
     sent = fake.messages_to(user)
-    assert [(m["reply_to"], m["oa_id"]) for m in sent] == [(msg_id, OA), (msg_id, OA)]
+    assert [(m["reply_to"], m["oa_id"]) for m in sent] == [(msg_id, OA)] * 3
     assert code in sent[0]["message"]["text"] and "giấy đăng ký xe" in sent[1]["message"]["text"]
+    assert "trả lại xe cho người bị hại" in sent[2]["message"]["text"]
     trail = notes(store, code)
     assert [(e.new_value, e.actor, e.details["trigger"], e.details["reply_to"]) for e in trail] == [
-        ("ok", OFFICER, "status:in_progress", msg_id), ("ok", "account:lan", "officer_reply", msg_id)]
+        ("ok", OFFICER, "status:in_progress", msg_id), ("ok", "account:lan", "officer_reply", msg_id),
+        ("ok", OFFICER, "published", msg_id)]
     store.close()
 
 
@@ -160,3 +168,37 @@ def test_reply_window_rules():
                 {"REPORTS_REPLY_WINDOW_HOURS": "two days"}):
         with pytest.raises(ValueError):
             ReplyWindow.from_env(bad)
+
+
+def test_officer_cli_status_reply_and_show(db, fake, zalo_env):
+    """``python -m anninh.officer`` with only the ZALO_* settings (no --notifier): the status
+    change and the officer's reply reach the citizen as quoted replies;
+    for a citizen outside the window, ``reply`` sends nothing and ``show`` says so."""
+    from .helpers import run_cli
+
+    store = db.store()
+    user, old_user = f"u-cli-{db.backend}", f"u-cli-old-{db.backend}"
+    msg_id = converse(zalo_env, fake, user, age_hours=1)
+    converse(zalo_env, fake, old_user, age_hours=72)
+    code, old_code = report(store, user), report(store, old_user)
+    store.close()
+    env = {**zalo_env, "OFFICER_NAME": "Đại úy Nông Văn A"}
+
+    def cli(*args):
+        res = run_cli(db.cli_args() + list(args), env_extra=env)
+        assert res.returncode == 0, (args, res.stdout, res.stderr)
+        return res
+
+    assert "sent to the citizen" in cli("status", code, "dang_xu_ly").stdout
+    assert "sent to the citizen" in cli("reply", code, "--text", "Dạ, mời anh đến trụ sở xã Hà Quảng.").stdout
+    texts = [m["message"]["text"] for m in fake.messages_to(user)]
+    assert len(texts) == 2 and code in texts[0] and texts[1] == "Dạ, mời anh đến trụ sở xã Hà Quảng."
+    assert {m["reply_to"] for m in fake.messages_to(user)} == {msg_id}
+
+    res = cli("reply", old_code, "--text", "Dạ, anh cho xin số điện thoại.")
+    assert "not delivered: outside the reply window" in res.stderr
+    assert fake.messages_to(old_user) == []
+    show = cli("show", old_code).stdout
+    assert "skipped: not delivered: outside the reply window" in show and "officer_reply" in show
+    bad = run_cli(db.cli_args() + ["reply", code, "--text", "   "], env_extra=env)
+    assert bad.returncode == 2 and "empty" in bad.stderr
