@@ -148,8 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", help="storage directory (default: $REPORTS_ATTACHMENTS_DIR or var/attachments)")
     p.add_argument("--max-mb", type=float, help="size limit in MB (default 20)")
     p.add_argument("--timeout", type=float, help="seconds per download (default 60)")
-    p.add_argument("--allowed-hosts", help="comma-separated hosts (.example.com = subdomains); "
-                   "default: $REPORTS_ATTACHMENT_HOSTS or any")
+    p.add_argument("--allowed-hosts", help="comma-separated hosts (.example.com = subdomains, * = any host; "
+                   "addresses must be public whatever the host); default: $REPORTS_ATTACHMENT_HOSTS or "
+                   "Zalo's media hosts")
 
     p = add("handoff", ["gap-can-bo"], "requests to talk to an officer: list, show (with the conversation), "
             "close (hand back to the assistant)", None)

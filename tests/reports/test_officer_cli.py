@@ -165,7 +165,14 @@ def test_officer_cli_end_to_end(db, zalo, tmp_path):
         assert secret not in html and secret not in json.dumps(public, ensure_ascii=False), secret
     assert "Đã xác minh, bắt giữ đối tượng" in html and '<html lang="vi">' in html
 
-    fetched = ok("fetch-attachments", "--dir", str(tmp_path / "att")).stdout
+    refused = ok("fetch-attachments", "--dir", str(tmp_path / "att")).stdout  # 127.0.0.1: never by default
+    assert f"{tg} #1: rejected (host 127.0.0.1 is not an allowed attachment host)" in refused
+    store = db.store(migrate_first=False)
+    [att] = store.get(tg).attachments
+    store.record_attachment_result(att.id, status="retry", error="test: try again")  # as if transient
+    store.close()
+    fetched = ok("fetch-attachments", "--dir", str(tmp_path / "att"),
+                 env={"REPORTS_ATTACHMENTS_TEST_ONLY_ALLOW": f"127.0.0.1:{zalo.port}"}).stdout
     assert f"{tg} #1: stored" in fetched
     assert len(list((tmp_path / "att").rglob("*.jpg"))) == 1
 
