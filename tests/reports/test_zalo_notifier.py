@@ -40,18 +40,25 @@ def zalo_env(fake, tmp_path):
             "REPORTS_ZALO_CREDENTIALS": str(tmp_path / "no-credentials.yml")}
 
 
-def converse(env, fake, user: str, age_hours: float, bot_replies: int = 1) -> str:
-    """The citizen wrote ``age_hours`` ago (tracker store and fake API agree); the assistant
-    answered ``bot_replies`` times. Returns the citizen's msg_id."""
+def converse(env, fake, user: str, age_hours: float, bot_replies: int = 1, shared_phone: str = "") -> str:
+    """The citizen wrote ``age_hours`` ago (tracker store and fake API agree), after sharing
+    ``shared_phone`` through request_user_info if given; the assistant answered ``bot_replies``
+    times. Returns the citizen's msg_id."""
     from rasa.shared.core.events import BotUttered, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
     at = time.time() - age_hours * HOUR
     msg_id = f"msg-{user}-{int(at)}"
     fake.note_inbound(OA, user, msg_id, at=at)
-    events = [UserUttered("em muốn tố giác", timestamp=at, input_channel="zalo", message_id=msg_id,
-                          metadata={"zalo": {"oa_id": OA, "user_id": user, "msg_id": msg_id,
-                                             "timestamp": str(int(at * 1000))}})]
+    events = []
+    if shared_phone:
+        events.append(UserUttered("/share_info", timestamp=at - 60, input_channel="zalo", metadata={"zalo": {
+            "oa_id": OA, "user_id": user, "event_name": "user_submit_info", "msg_id": f"info-{user}",
+            "timestamp": str(int((at - 60) * 1000)), "user_info": {"name": "Nông Văn A", "phone": shared_phone}}}))
+    events.append(UserUttered("em muốn tố giác", timestamp=at, input_channel="zalo", message_id=msg_id,
+                              metadata={"zalo": {"oa_id": OA, "user_id": user, "msg_id": msg_id,
+                                                 "event_name": "user_send_text",
+                                                 "timestamp": str(int(at * 1000))}}))
     events += [BotUttered(f"Dạ {i}", timestamp=at + 1 + i) for i in range(bot_replies)]
     store = TrackerConversations.from_endpoints(environ=env)._store
     asyncio.run(store.save(DialogueStateTracker.from_events(f"{OA}:{user}", events)))
@@ -145,6 +152,37 @@ def test_no_conversation_on_record_is_outside_the_window(db, fake, zalo_env):
     code = report(store, f"u-none-{db.backend}")
     result = notify_report_sync(store, code, "Dạ", default_notifier(zalo_env), trigger="t", actor=OFFICER)
     assert result.not_sent and "no message from the citizen" in result.error
+    store.close()
+
+
+def test_zns_template_outside_the_window_with_the_citizens_consent(db, fake, zalo_env):
+    """Outside the window, a citizen who shared their phone through request_user_info gets the
+    operator's ZNS template (code and status); one who did not gets nothing, recorded."""
+    store = db.store()
+    fake.add_zns_template("tpl-123456")
+    env = {**zalo_env, "REPORTS_ZNS_TEMPLATE_ID": "tpl-123456", "REPORTS_ZNS_BASE_URL": fake.url}
+    consented, silent = f"u-zns-{db.backend}", f"u-nozns-{db.backend}"
+    converse(env, fake, consented, age_hours=100, shared_phone="0912 345 678")
+    converse(env, fake, silent, age_hours=100)
+    code, silent_code = report(store, consented), report(store, silent)
+    store.transition(code, "in_progress", actor=OFFICER)
+    before = len(fake.zns_messages)
+
+    result = notify_report_sync(store, code, "Dạ, tin đang được xử lý.", default_notifier(env),
+                                trigger="status:in_progress", actor=OFFICER)
+    assert result.ok and result.via == "zns", result
+    [zns] = fake.zns_messages[before:]
+    assert (zns["oa_id"], zns["phone"], zns["template_id"]) == (OA, "84912345678", "tpl-123456")
+    assert zns["template_data"] == {"code": code, "status": "Đang xử lý"}
+    assert fake.messages_to(consented) == []  # no consultation message outside the window
+    [entry] = notes(store, code)
+    assert entry.new_value == "ok" and entry.details["via"] == "zns"
+
+    refused = notify_report_sync(store, silent_code, "Dạ", default_notifier(env), trigger="t", actor=OFFICER)
+    assert refused.not_sent and "no phone shared" in refused.error and len(fake.zns_messages) == before + 1
+    wrong = {**env, "REPORTS_ZNS_TEMPLATE_ID": "tpl-unknown"}
+    failed = notify_report_sync(store, code, "Dạ", default_notifier(wrong), trigger="t", actor=OFFICER)
+    assert not failed.ok and failed.error_code == -124 and failed.via == "zns"
     store.close()
 
 
