@@ -3,6 +3,7 @@ Zalo API over real HTTP, the citizen's last message from a real Rasa tracker sto
 the reports on SQLite and PostgreSQL. Inside the reply window the notification quotes the
 citizen's last message_id; outside it nothing is sent and the audit trail says why."""
 import asyncio
+import os
 import time
 
 import pytest
@@ -27,12 +28,43 @@ def fake():
     fake.stop_thread()
 
 
+SQLITE_TRACKER = "tracker_store:\n  type: components.tracker_store.SQLiteTrackerStore\n  db: {tmp}/tracker.db\n"
+PG_TRACKER = ("tracker_store:\n  type: components.tracker_store.CachingSQLTrackerStore\n  dialect: postgresql\n"
+              "  url: 127.0.0.1\n  port: 5432\n  db: test\n  username: postgres\n")
+
+
 @pytest.fixture
 def zalo_env(fake, tmp_path):
+    return _zalo_env(fake, tmp_path, SQLITE_TRACKER.format(tmp=tmp_path))
+
+
+@pytest.fixture
+def pg_tracker_env(fake, tmp_path, pg_error, monkeypatch):
+    """Conversations in PostgreSQL (as endpoints.production.yml), in a schema of this test's own."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from .conftest import _drop_schema, require_pg
+    from .helpers import PG_URL
+
+    require_pg(pg_error)
+    schema = f"rtest_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(PG_URL, future=True)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    monkeypatch.setenv("POSTGRESQL_SCHEMA", schema)  # how Rasa's SQL tracker store takes a schema
+    try:
+        yield _zalo_env(fake, tmp_path, PG_TRACKER)
+    finally:
+        _drop_schema(schema)
+
+
+def _zalo_env(fake, tmp_path, tracker_store: str):
     pair = fake.issue_tokens(OA, APP, APP_KEY)
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text("tracker_store:\n  type: components.tracker_store.SQLiteTrackerStore\n"
-                         f"  db: {tmp_path / 'tracker.db'}\n", encoding="utf-8")
+    endpoints.write_text(tracker_store, encoding="utf-8")
     return {"ZALO_OA_ID": OA, "ZALO_APP_ID": APP, "ZALO_OA_SECRET_KEY": "oa-secret",
             "ZALO_APP_SECRET_KEY": APP_KEY, "ZALO_REFRESH_TOKEN": pair["refresh_token"],
             "ZALO_API_BASE_URL": fake.url, "ZALO_OAUTH_BASE_URL": fake.url,
@@ -104,6 +136,20 @@ def test_status_change_and_officer_reply_inside_the_window(db, fake, zalo_env):
     assert [(e.new_value, e.actor, e.details["trigger"], e.details["reply_to"]) for e in trail] == [
         ("ok", OFFICER, "status:in_progress", msg_id), ("ok", "account:lan", "officer_reply", msg_id),
         ("ok", OFFICER, "published", msg_id)]
+    store.close()
+
+
+def test_conversations_in_postgresql(fake, pg_tracker_env, sqlite_db):
+    """The citizen's last message read from a PostgreSQL tracker store: inside, then outside."""
+    store = sqlite_db.store()
+    inside, outside = "u-pg-in", "u-pg-out"
+    msg_id = converse(pg_tracker_env, fake, inside, age_hours=3)
+    converse(pg_tracker_env, fake, outside, age_hours=50)
+    notifier = default_notifier(pg_tracker_env)
+    ok = notify_report_sync(store, report(store, inside), "Dạ, đã nhận.", notifier, trigger="t", actor=OFFICER)
+    no = notify_report_sync(store, report(store, outside), "Dạ, đã nhận.", notifier, trigger="t", actor=OFFICER)
+    assert ok.ok and ok.reply_to == msg_id and [m["reply_to"] for m in fake.messages_to(inside)] == [msg_id]
+    assert no.not_sent and "50.0 h old" in no.error and fake.messages_to(outside) == []
     store.close()
 
 
