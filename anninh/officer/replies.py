@@ -4,11 +4,10 @@ kept in the report's audit trail, delivered or not."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any, Callable
 
 from .common import EXIT_OK, Context, UsageError, parse_code_arg
-from .publication import _load_notifier, _notify
+from .publication import _load_notifier, _notify, text_or_file
 
 MAX_REPLY_CHARS = 2000  # Zalo's limit for one text message
 
@@ -16,16 +15,7 @@ MAX_REPLY_CHARS = 2000  # Zalo's limit for one text message
 def cmd_reply(ctx: Context, args: argparse.Namespace) -> int:
     officer = ctx.officer()
     code = parse_code_arg(args.code)
-    if (args.text is None) == (args.file is None):
-        raise UsageError("give the reply either with --text or with --file (not both)")
-    if args.file is not None:
-        try:
-            text = Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read {args.file}: {exc}") from None
-    else:
-        text = args.text
-    text = text.strip()
+    text = text_or_file(args.text, args.file, "give the reply either with --text or with --file (not both)").strip()
     if not text:
         raise UsageError("the reply is empty")
     if len(text) > MAX_REPLY_CHARS:
