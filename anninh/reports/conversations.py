@@ -92,7 +92,10 @@ class TrackerConversations:
         db = config.kwargs.get("db")
         if isinstance(db, str) and "sqlite" in f"{config.type} {config.kwargs.get('dialect', '')}".lower():
             config.kwargs["db"] = _in_project(db)
-        return cls(TrackerStore.create(config))
+        store = TrackerStore.create(config)
+        if type(store).__name__ == "InMemoryTrackerStore":  # Rasa's silent fallback for a bad type
+            raise ValueError(f"{file}: tracker store type {config.type!r} cannot be loaded")
+        return cls(store)
 
     async def last_inbound(self, sender_id: str) -> Optional[LastInbound]:
         tracker = await self._store.retrieve(sender_id)

@@ -240,6 +240,18 @@ def test_default_notifier_without_zalo(monkeypatch):
         default_notifier({"ZALO_OA_ID": "1", "REPORTS_ZALO_CREDENTIALS": "/nonexistent.yml"})
 
 
+def test_a_tracker_store_that_cannot_be_read_is_a_clear_error(tmp_path):
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text("tracker_store:\n  type: no.such.module.Store\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="cannot be loaded"):
+        TrackerConversations.from_endpoints(str(endpoints))
+    (tmp_path / "none.yml").write_text("action_endpoint:\n  url: http://localhost:1/webhook\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no tracker_store"):
+        TrackerConversations.from_endpoints(str(tmp_path / "none.yml"))
+    with pytest.raises(ValueError, match="does not exist"):
+        TrackerConversations.from_endpoints(str(tmp_path / "missing.yml"))
+
+
 def test_reply_window_rules():
     window = ReplyWindow.from_env({"REPORTS_REPLY_WINDOW_HOURS": "48", "REPORTS_REPLY_WINDOW_MESSAGES": "8"})
     now = 1_000_000.0
