@@ -49,12 +49,15 @@ def zalo_configured(environ: Optional[Mapping[str, str]] = None) -> bool:
 
 def zalo_ids(report: Report) -> Tuple[Optional[str], Optional[str]]:
     """(oa_id, user_id) of a Zalo report; its sender id is ``<oa_id>:<user_id>`` (or a bare user id)."""
-    sender = report.sender_id or ""
-    oa_id = report.oa_id
-    prefix, sep, user = sender.partition(":")
-    if sep and user and (oa_id is None or prefix == oa_id):
-        return prefix, user
-    return oa_id, sender or None
+    from channels.zalo.events import split_sender_id
+
+    try:
+        oa_id, user_id = split_sender_id(report.sender_id or "")
+    except ValueError:
+        return report.oa_id, report.sender_id or None
+    if report.oa_id is not None and oa_id != report.oa_id:
+        return report.oa_id, report.sender_id
+    return oa_id, user_id
 
 
 def replies_recorded(store: Any, msg_id: str, since: float) -> int:
