@@ -144,7 +144,8 @@ class ZaloConnectorNotifier:
     async def notify_in(self, store: Any, report: Report, text: str) -> NotifyResult:
         """Like ``notify``; with the reports store, earlier notifications count against the window."""
         if (report.channel or "").lower() != self.channel:
-            return NotifyResult(False, None, f"channel {report.channel!r} is not handled by the Zalo notifier")
+            return NotifyResult(False, None, f"channel {report.channel!r} is not handled by the Zalo notifier",
+                                not_sent=True)
         oa_id, user_id = zalo_ids(report)
         if not oa_id or not user_id:
             return NotifyResult(False, None, "the report has no Zalo OA id or user id to reply to")

@@ -75,6 +75,8 @@ def test_loopback_private_and_link_local_are_never_fetched(db, inner, tmp_path):
     urls = [inner.url("/secret.jpg"),                               # loopback literal
             f"http://localhost:{inner.port}/secret.jpg",            # a name resolving to loopback
             f"http://[::ffff:127.0.0.1]:{inner.port}/secret.jpg",   # IPv4-mapped IPv6
+            f"http://2130706433:{inner.port}/secret.jpg",           # 127.0.0.1 as one number
+            f"http://127.1:{inner.port}/secret.jpg",                # short form
             "http://10.20.30.40/x.jpg", "http://192.168.1.1/x.jpg",  # private
             "http://169.254.169.254/latest/meta-data/",             # link-local (cloud metadata)
             "http://[fe80::1]/x.jpg", "http://100.64.0.1/x.jpg", "http://0.0.0.0:80/x.jpg"]
@@ -82,7 +84,7 @@ def test_loopback_private_and_link_local_are_never_fetched(db, inner, tmp_path):
     assert [s for s, _ in outcomes] == ["rejected"] * len(urls), outcomes
     assert "127.0.0.1 is loopback" in outcomes[0][1]
     assert "localhost resolves to 127.0.0.1, which is loopback" in outcomes[1][1]
-    assert "private" in outcomes[3][1] and "link-local" in outcomes[5][1]
+    assert "private" in outcomes[5][1] and "link-local" in outcomes[7][1]
     assert inner.served.hits == []  # the server was never asked
     report = store.get(code)
     assert all(a.status == "rejected" and a.local_path is None for a in report.attachments)

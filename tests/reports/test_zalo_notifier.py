@@ -198,6 +198,10 @@ def test_no_conversation_on_record_is_outside_the_window(db, fake, zalo_env):
     code = report(store, f"u-none-{db.backend}")
     result = notify_report_sync(store, code, "Dạ", default_notifier(zalo_env), trigger="t", actor=OFFICER)
     assert result.not_sent and "no message from the citizen" in result.error
+    rest = store.create_report(NewReport(kind="kien_nghi", description="x", channel="rest", sender_id="web-1")).code
+    result = notify_report_sync(store, rest, "Dạ", default_notifier(zalo_env), trigger="t", actor=OFFICER)
+    assert result.not_sent and "not handled" in result.error
+    assert [e.new_value for e in notes(store, rest)] == ["skipped"]
     store.close()
 
 
