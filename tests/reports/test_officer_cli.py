@@ -43,7 +43,8 @@ def zalo():
 def run_inprocess(args: List[str], env_extra: Optional[dict] = None) -> subprocess.CompletedProcess:
     """``officer.main(args)`` in this process, with the same environment rules as ``run_cli``."""
     saved = dict(os.environ)
-    for k in ("REPORTS_DB_URL", "REPORTS_DB_SCHEMA", "OFFICER_NAME", "REPORTS_NOTIFIER"):
+    for k in ("REPORTS_DB_URL", "REPORTS_DB_SCHEMA", "OFFICER_NAME", "REPORTS_NOTIFIER",
+              *[k for k in os.environ if k.startswith("ZALO_")]):
         os.environ.pop(k, None)
     os.environ.update(env_extra or {})
     out, err = io.StringIO(), io.StringIO()
