@@ -93,6 +93,22 @@ def _channel_section(path: Optional[str], env: Mapping[str, str]) -> Dict[str, A
     return section
 
 
+def _open_token_store(settings: Any) -> Any:
+    """The connector's token store for these settings (a relative SQLite path is taken from the
+    project root, where ``make run`` starts the server)."""
+    try:  # PostgreSQL when the settings name one (the connector's shared-state version)
+        from channels.zalo.tokens import open_token_store
+    except ImportError:
+        from channels.zalo.tokens import TokenStore
+
+        def open_token_store(s: Any) -> Any:
+            return TokenStore(s.db_path)
+    db_path = Path(settings.db_path)
+    if not db_path.is_absolute():
+        settings = replace(settings, db_path=str(PROJECT_ROOT / db_path))
+    return open_token_store(settings)
+
+
 class ZaloConnectorNotifier:
     """Notifier (``anninh.reports.notify.Notifier``) over the Zalo connector's client."""
 
@@ -101,16 +117,13 @@ class ZaloConnectorNotifier:
     def __init__(self, settings: Any, conversations: Any, window: ReplyWindow, *,
                  zns: Optional[ZnsSettings] = None, timeout: float = DEFAULT_TIMEOUT_S,
                  clock: Callable[[], float] = time.time) -> None:
-        from channels.zalo.tokens import TokenStore
-
         self.settings = settings
         self.conversations = conversations
         self.window = window
         self.zns = zns
         self._timeout = timeout
         self._clock = clock
-        db_path = Path(settings.db_path)
-        self.token_store = TokenStore(str(db_path if db_path.is_absolute() else PROJECT_ROOT / db_path))
+        self.token_store = _open_token_store(settings)
         self._registry(None).seed_from_config()  # as the connector does at start; idempotent
 
     @classmethod
