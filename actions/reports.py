@@ -264,10 +264,8 @@ class ActionSubmitReport(Action):
             try:
                 from anninh.reports.attachments import AttachmentFetcher, start_background_download
                 start_background_download(store(), AttachmentFetcher(), submission.code)
-            except (RuntimeError, ValueError):
-                # No running loop, or a bad REPORTS_ATTACHMENT_* setting (the officer tool names it):
-                # officers retry with `officer fetch-attachments`; the report is stored either way.
-                pass
+            except RuntimeError:
+                pass  # no running loop: officers retry with `officer fetch-attachments`
         content = load_reports_content()
         dispatcher.utter_message(text=content.submitted_text(submission.code, report.kind,
                                                              submission.unit))

@@ -41,6 +41,7 @@ def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_fetch_attachments(ctx: Context, args: argparse.Namespace) -> int:
     from anninh.reports.attachments import AttachmentFetcher, download_attachments_sync
+    from anninh.reports.fetch_policy import DownloadPolicy
     if args.max_mb is not None and args.max_mb <= 0:
         raise UsageError("--max-mb must be positive")
     if args.timeout is not None and args.timeout <= 0:
@@ -50,7 +51,11 @@ def cmd_fetch_attachments(ctx: Context, args: argparse.Namespace) -> int:
     code = parse_code_arg(args.code) if args.code else None
     hosts = [h.strip() for h in (args.allowed_hosts or "").split(",") if h.strip()] or None
     # The download policy of the action server ($REPORTS_ATTACHMENT_*), with these overrides.
-    fetcher = AttachmentFetcher(args.dir, allowed_hosts=hosts, timeout=args.timeout,
+    try:
+        policy = DownloadPolicy.from_env()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    fetcher = AttachmentFetcher(args.dir, policy=policy, allowed_hosts=hosts, timeout=args.timeout,
                                 max_bytes=int(args.max_mb * 1024 * 1024) if args.max_mb else None)
     store = ctx.store()
     if code:

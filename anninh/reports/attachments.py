@@ -50,7 +50,9 @@ _CHUNK = 64 * 1024
 
 
 def default_attachments_dir() -> Path:
-    return Path(os.environ.get(ENV_ATTACHMENTS_DIR) or DEFAULT_ATTACHMENTS_DIR)
+    """Absolute, because the path of each copy is stored in the (shared) database and read by other
+    processes and nodes, whose working directory may differ."""
+    return Path(os.environ.get(ENV_ATTACHMENTS_DIR) or DEFAULT_ATTACHMENTS_DIR).expanduser().resolve()
 
 
 def sniff_content_type(head: bytes, url: str = "") -> Optional[str]:
@@ -109,6 +111,16 @@ class _Reject(Exception):
         self.status, self.error, self.content_type, self.size = status, error, content_type, size
 
 
+def _policy_from_env() -> DownloadPolicy:
+    """The configured policy; with a bad setting, the strict defaults (the officer tool reports
+    the setting as an error: it must never cost the citizen the confirmation of their report)."""
+    try:
+        return DownloadPolicy.from_env()
+    except ValueError as exc:
+        log.error("attachment downloads: %s; using the default policy", exc)
+        return DownloadPolicy()
+
+
 class AttachmentFetcher:
     """Downloads one URL into the storage directory under the download policy (``fetch_policy``):
     by default ``DownloadPolicy.from_env()``; keyword arguments override parts of it.
@@ -121,14 +133,14 @@ class AttachmentFetcher:
                  allowed_types: Optional[Sequence[str]] = None, timeout: Optional[float] = None,
                  allowed_hosts: Optional[Sequence[str]] = None, test_only_allow: Sequence[str] = (),
                  policy: Optional[DownloadPolicy] = None):
-        base = policy if policy is not None else DownloadPolicy.from_env()
+        base = policy if policy is not None else _policy_from_env()
         self.policy = base.with_changes(
             max_bytes=max_bytes, timeout=timeout,
             allowed_types=tuple(allowed_types) if allowed_types is not None else None,
             test_only_allow=(base.test_only_allow | frozenset(test_only_allow)) if test_only_allow else None)
         if allowed_hosts is not None:
             self.policy = replace(self.policy, allowed_hosts=hosts_setting([h.strip() for h in allowed_hosts]))
-        self.storage_dir = Path(storage_dir) if storage_dir else default_attachments_dir()
+        self.storage_dir = Path(storage_dir).expanduser().resolve() if storage_dir else default_attachments_dir()
 
     @property
     def max_bytes(self) -> int:

@@ -171,3 +171,12 @@ def test_the_action_servers_default_fetcher_refuses_loopback(inner, tmp_path, mo
     monkeypatch.delenv("REPORTS_ATTACHMENT_HOSTS", raising=False)
     outcome = asyncio.run(AttachmentFetcher().fetch(inner.url("/secret.jpg"), tmp_path, "01"))
     assert outcome.status == "rejected" and inner.served.hits == []
+
+
+def test_a_bad_setting_falls_back_to_the_strict_defaults_in_the_action_server(monkeypatch):
+    monkeypatch.setenv("REPORTS_ATTACHMENT_MAX_MB", "lots")
+    monkeypatch.setenv("REPORTS_ATTACHMENT_HOSTS", "*")
+    fetcher = AttachmentFetcher()  # as actions/ builds it: never raises
+    assert fetcher.policy == DownloadPolicy()
+    with pytest.raises(ValueError, match="REPORTS_ATTACHMENT_MAX_MB"):
+        DownloadPolicy.from_env()

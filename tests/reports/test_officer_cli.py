@@ -259,6 +259,7 @@ def _bad_cases(tg_new, tg_closed, tmp):
         (["fetch-attachments", "--max-mb", "0"], {}, "--max-mb"),
         (["fetch-attachments", "--timeout", "-1"], {}, "--timeout"),
         (["fetch-attachments", "--limit", "0"], {}, "--limit"),
+        (["fetch-attachments"], {"REPORTS_ATTACHMENT_MAX_MB": "lots"}, "REPORTS_ATTACHMENT_MAX_MB"),
         (["fetch-attachments", "--code", "TG-2001-000001"], {}, "no report"),
         # handoff
         (["handoff"], {}, "required"),
