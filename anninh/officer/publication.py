@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from anninh.reports.model import Report
 
 from .common import EXIT_OK, Context, UsageError, _err, _out, parse_code_arg
-
-
-def text_or_file(text: Optional[str], file: Optional[str], usage: str) -> str:
-    """The text given on the command line or read from a UTF-8 file (exactly one of them)."""
-    if (text is None) == (file is None):
-        raise UsageError(usage)
-    if file is None:
-        return text  # type: ignore[return-value]
-    try:
-        return Path(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {file}: {exc}") from None
 
 
 def _load_notifier(args: argparse.Namespace):
@@ -57,7 +45,15 @@ def _notify(ctx: Context, args: argparse.Namespace, report: Report, text: str, t
 def cmd_publish(ctx: Context, args: argparse.Namespace) -> int:
     officer = ctx.officer()
     code = parse_code_arg(args.code)
-    text = text_or_file(args.text, args.file, "give the result text either as an argument or with --file (not both)")
+    if (args.text is None) == (args.file is None):
+        raise UsageError("give the result text either as an argument or with --file (not both)")
+    if args.file is not None:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {args.file}: {exc}") from None
+    else:
+        text = args.text
     notifier = _load_notifier(args)
     report = ctx.store().publish_result(code, text, actor=officer)
     _out(f"{report.code}: kết quả đã công bố / result published")

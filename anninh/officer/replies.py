@@ -4,12 +4,25 @@ kept in the report's audit trail, delivered or not."""
 from __future__ import annotations
 
 import argparse
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Optional
 
 from .common import EXIT_OK, Context, UsageError, parse_code_arg
-from .publication import _load_notifier, _notify, text_or_file
+from .publication import _load_notifier, _notify
 
 MAX_REPLY_CHARS = 2000  # Zalo's limit for one text message
+
+
+def text_or_file(text: Optional[str], file: Optional[str], usage: str) -> str:
+    """The text given on the command line or read from a UTF-8 file (exactly one of them)."""
+    if (text is None) == (file is None):
+        raise UsageError(usage)
+    if file is None:
+        return text  # type: ignore[return-value]
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {file}: {exc}") from None
 
 
 def cmd_reply(ctx: Context, args: argparse.Namespace) -> int:
