@@ -43,6 +43,8 @@ def _filters(p: argparse.ArgumentParser, *, limit: bool = True) -> None:
     p.add_argument("--from", dest="date_from", metavar="DATE", help="received on or after (YYYY-MM-DD or DD/MM/YYYY)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="received on or before (YYYY-MM-DD or DD/MM/YYYY)")
     p.add_argument("--assigned", metavar="NAME", help="assigned to this officer")
+    p.add_argument("--text", metavar="WORDS", help="search in code, description and place (accents optional)")
+    p.add_argument("--overdue", action="store_true", help="only reports past their deadline and not closed")
     if limit:
         p.add_argument("--limit", type=int, help="at most N reports (newest first)")
 

@@ -203,6 +203,7 @@ def _filtered(ctx: Context, args: argparse.Namespace) -> List[Report]:
         status=parse_status(args.status) if getattr(args, "status", None) else None,
         kind=parse_kind(args.kind) if getattr(args, "kind", None) else None,
         since=since, until=until, assigned_to=getattr(args, "assigned", None),
+        text=getattr(args, "text", None), overdue=True if getattr(args, "overdue", False) else None,
         limit=getattr(args, "limit", None))
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from anninh.reports.db import writer
-from anninh.reports.errors import NotFoundError, ValidationError
+from anninh.reports.errors import NotFoundError, ValidationError, one_of
 from anninh.reports.privacy import get_logger
 from anninh.reports.schema import account_audit as audit_t
 from anninh.reports.schema import accounts as accounts_t
@@ -92,9 +92,7 @@ def _check_password(password: Any) -> str:
 
 
 def _check_role(role: Any) -> str:
-    if role not in ROLES:
-        raise ValidationError(f"unknown role {role!r}; use one of: {', '.join(ROLES)}")
-    return role
+    return one_of(role, ROLES, "role")
 
 
 def _check_unit(unit_id: Any) -> str:

@@ -136,3 +136,17 @@ def test_transfer_between_units(store):
     with pytest.raises(InvalidTransitionError):
         store.transfer(default.code, TP, reason="lý do", actor=ACTOR)
     assert len(store.transfers(default.code)) == 2
+
+
+def test_units_from_content():
+    from anninh.reports.units import all_units, commune_unit, unit_by_id, unit_by_name
+    units = all_units()
+    kinds = [u.kind for u in units]
+    assert kinds.count("province") == 1 and kinds.count("commune") == 56 and len(units) == len({u.id for u in units})
+    province = units[0]
+    assert (province.kind, province.parent, province.name) == ("province", None, "Công an tỉnh Cao Bằng")
+    bl = unit_by_name("Công an  xã Bảo Lâm")
+    assert bl == unit_by_id("ca_bao_lam") and bl.kind == "commune" and bl.parent == province.id
+    assert all(u.parent == province.id for u in units if u.kind != "province")
+    assert unit_by_id("nope") is None and unit_by_name("Công an xã Không Có") is None
+    assert commune_unit("bao lam") == commune_unit("bao_lam") == bl and commune_unit(province.name) is None

@@ -66,6 +66,9 @@ def test_transfer_and_note(db):
     data = json.loads(run_cli(cli + ["show", code, "--json"]).stdout)
     assert data["unit"] == "Công an xã Bảo Lâm" and data["notes"][0]["actor"] == ME and data["due_at"]
     assert [(t.to_unit, t.actor) for t in store.transfers(code)] == [("Công an xã Bảo Lâm", ME)]
+    listing = run_cli(cli + ["list", "--text", "CO NGUOI LA", "--unit", "bao lam"]).stdout
+    assert code in listing and "(1 tin / reports)" in listing
+    assert "không có tin nào" in run_cli(cli + ["list", "--overdue"]).stdout
     store.close()
 
 
