@@ -55,6 +55,7 @@ _OPENING = re.compile(r"^\W*(?:(?:dạ|vâng|thưa|chào)\b[\s,!.:;–—-]*)+",
 _SENTENCE_END = re.compile(r"[.!?:;\n]")
 _NEGATIONS = ("không", "chưa", "khỏi")
 _AFFIRMATIONS = ("có", "phải", "được", "cần", "bắt buộc", "đúng", "vẫn", "nên", "còn")
+_ADDRESSEES = ("anh/chị", "anh chị", "anh", "chị", "bạn", "ông/bà", "cô/chú")
 _ANSWER_WORDS = 8
 
 
@@ -66,7 +67,10 @@ def norm(text: str) -> str:
 
 
 def screen_lines(text: str, width: int = SCREEN_COLUMNS) -> int:
-    """Phone lines of ``text``: every line wrapped at ``width`` characters by words."""
+    """Phone lines of ``text``: every line wrapped at ``width`` characters by words.
+
+    Characters are counted as seen: NFC, without emoji variation selectors and joiners."""
+    text = re.sub("[\ufe0e\ufe0f\u200d]", "", unicodedata.normalize("NFC", text))
     return sum(max(1, len(textwrap.wrap(line, width, break_long_words=True)))
                for line in text.split("\n"))
 
@@ -78,9 +82,8 @@ def answer_clause(text: str) -> str:
     return (body[:match.end()] if match else body).strip()
 
 
-def _has_word(words: Sequence[str], phrase: str) -> bool:
-    parts = phrase.split()
-    return any(words[i:i + len(parts)] == parts for i in range(len(words)))
+def _starts_with(words: Sequence[str], phrases: Sequence[str]) -> bool:
+    return any(words[:len(p.split())] == p.split() for p in phrases)
 
 
 def yes_no_of(text: str) -> Optional[str]:
@@ -88,11 +91,14 @@ def yes_no_of(text: str) -> Optional[str]:
     clause = answer_clause(text)
     if clause.endswith("?"):
         return None  # a question back is not an answer
-    words = re.findall(r"\w+", clause.lower())[:_ANSWER_WORDS]
-    if any(_has_word(words, n) for n in _NEGATIONS):
+    words = re.findall(r"[\w/]+", clause.lower())
+    for addressee in _ADDRESSEES:  # "Dạ, anh/chị không cần …"
+        if _starts_with(words, [addressee]):
+            words = words[len(addressee.split()):]
+            break
+    if _starts_with(words, _NEGATIONS):
         return "no"
-    words = [w for i, w in enumerate(words) if not (w == "có" and words[i + 1:i + 2] == ["thể"])]
-    if any(_has_word(words, a) for a in _AFFIRMATIONS):
+    if _starts_with(words, _AFFIRMATIONS) and not set(words[:_ANSWER_WORDS]) & set(_NEGATIONS):
         return "yes"
     return None
 
@@ -183,8 +189,10 @@ def score_turn(turn: Turn, messages: List[Dict[str, Any]], slot: Optional[str],
     first_n = norm(first)
     checks: Dict[str, Optional[str]] = {}
     if turn.procedure:
-        ok = any(fnmatch.fnmatchcase(slot or "", p) for p in turn.procedure) or any(
-            norm(titles[p]) in all_text for p in turn.procedure if p in titles)
+        if slot:  # the tracker decides; a title is only looked for when no slot is kept
+            ok = any(fnmatch.fnmatchcase(slot, p) for p in turn.procedure)
+        else:
+            ok = any(norm(titles[p]) in all_text for p in turn.procedure if p in titles)
         checks["procedure"] = None if ok else f"procedure {slot or '-'} != {'|'.join(turn.procedure)}"
     if turn.must_contain_any:
         ok = any(norm(s) in first_n for s in turn.must_contain_any)
