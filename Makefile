@@ -70,6 +70,7 @@ bench: train
 	$(BIN)/python bench/run_bench.py
 	$(BIN)/python bench/masking_bench.py
 	$(BIN)/python bench/store_bench.py
+	$(BIN)/python scripts/eval_multiturn.py --min-full 0
 
 clean:
 	rm -rf models results var .pytest_cache
