@@ -312,6 +312,40 @@ def test_a_citizen_who_only_types_files_a_report_over_zalo(env):
     sent = env.fake.messages_to(user)
     assert all(m["user_id"] == user for m in sent) and code in text_of(sent[-1])
 
+    # The officer handles it with the command-line tool, configured only as an operator would
+    # (ZALO_* and the files of the running server): the status change and the published result
+    # reach the citizen in Zalo as replies to their last message.
+    import subprocess
+    import sys
+
+    cli_env = {**env.stack.env(), "REPORTS_DB_URL": env.stack.reports_db_url,
+               "REPORTS_ZALO_CREDENTIALS": str(env.stack.work_dir / "credentials.yml"),
+               "REPORTS_TRACKER_ENDPOINTS": str(env.stack.work_dir / "endpoints.yml")}
+
+    def officer(*args: str, extra: Dict[str, str] = None) -> subprocess.CompletedProcess:
+        res = subprocess.run([sys.executable, "-m", "anninh.officer", *args], capture_output=True,
+                             text=True, timeout=180, env={**cli_env, **(extra or {})})
+        assert res.returncode == 0, (args, res.stdout, res.stderr)
+        return res
+
+    last_user_msg = env.user_events(user)[-1]["metadata"]["zalo"]["msg_id"]
+    env.fake.note_inbound(env.account["oa_id"], user, last_user_msg)  # what Zalo knows of it
+    before = len(env.fake.messages_to(user))
+    assert "sent to the citizen" in officer("status", code, "dang_xu_ly").stdout
+    result = "Công an xã Hòa An đã xác minh, xử lý đối tượng Nông Văn Tài theo quy định."
+    assert "sent to the citizen" in officer("status", code, "da_giai_quyet").stdout
+    officer("publish", code, "--text", result, "--yes")
+    news = env.fake.messages_to(user)[before:]
+    assert len(news) == 3 and all(m["reply_to"] == last_user_msg for m in news), news
+    assert "Đang xử lý" in text_of(news[0]) and "Đã giải quyết" in text_of(news[1])
+    assert "Công an xã Hòa An đã xác minh" in text_of(news[2]) and "Nông Văn Tài" not in text_of(news[2])
+
+    # Outside the reply window nothing is sent; the audit trail (officer show) says so.
+    time.sleep(1.0)
+    officer("notify", code, extra={"REPORTS_REPLY_WINDOW_HOURS": "0.0001"})
+    assert len(env.fake.messages_to(user)) == before + 3
+    assert "not delivered: outside the reply window" in officer("show", code).stdout
+
 
 def _health(env: Env) -> Dict[str, Any]:
     return requests.get(env.stack.rasa_url + "/webhooks/zalo/", timeout=5).json()
