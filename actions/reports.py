@@ -16,6 +16,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from anninh.ops.metrics import REPORTS_RECEIVED
 from anninh.places import find_commune
 from anninh.render import shorten
 from anninh.reports import (AttachmentIn, NewReport, Requester, ReportStore, ValidationError,
@@ -260,6 +261,8 @@ class ActionSubmitReport(Action):
         except ValidationError as exc:
             dispatcher.utter_message(text=f"Dạ, chưa gửi được: {exc}. Anh/chị vui lòng thử lại.")
             return _reset()
+        if not submission.duplicate:
+            REPORTS_RECEIVED.labels(report.kind or "unknown").inc()
         if attachments:
             try:
                 from anninh.reports.attachments import AttachmentFetcher, start_background_download

@@ -116,3 +116,6 @@ class timed:
     def __exit__(self, exc_type: Any, *exc: Any) -> None:
         TURN_SECONDS.labels(self.channel).observe(time.perf_counter() - self.start)
         TURNS.labels(self.channel, "failed" if exc_type else "ok").inc()
+
+ACTION_CALLS_REFUSED = Counter("action_calls_refused", "Calls of the action server refused for a missing or "
+                               "wrong shared secret")

@@ -23,6 +23,7 @@ import os
 from typing import Any, Awaitable, Callable, Optional, Protocol, Tuple, runtime_checkable
 
 from anninh.reports.model import NotifyResult, Report
+from anninh.ops.metrics import NOTIFICATIONS
 from anninh.reports.privacy import get_logger, mask_text
 
 log = get_logger(__name__)
@@ -142,11 +143,13 @@ async def notify_report(store: Any, code: str, text: str, notifier: Optional[Not
         result = NotifyResult(False, None, f"no notifier configured (--notifier / ${ENV_NOTIFIER})")
         await asyncio.to_thread(store.record_notification, report.code, result, text=text,
                                 trigger=trigger, actor=actor, skipped=True)
+        NOTIFICATIONS.labels("skipped").inc()
         return result
     if not report.sender_id:
         result = NotifyResult(False, None, "the report has no sender id to reply to")
         await asyncio.to_thread(store.record_notification, report.code, result, text=text,
                                 trigger=trigger, actor=actor, skipped=True)
+        NOTIFICATIONS.labels("skipped").inc()
         return result
     try:
         result = await notifier.notify(report, text)
@@ -156,6 +159,7 @@ async def notify_report(store: Any, code: str, text: str, notifier: Optional[Not
         result = NotifyResult(False, None, mask_text(f"{type(exc).__name__}: {exc}"))
     await asyncio.to_thread(store.record_notification, report.code, result, text=text,
                             trigger=trigger, actor=actor)
+    NOTIFICATIONS.labels("sent" if result.ok else "refused" if result.error_code is not None else "failed").inc()
     if result.ok:
         log.info("report %s: citizen notified (%s)", report.code, trigger)
     else:
