@@ -76,8 +76,8 @@ def render() -> Tuple[bytes, str]:
 def wsgi_app(path: str = "/metrics") -> Callable[..., Any]:
     """A WSGI app answering ``GET <path>`` with the metrics (mount it in the console)."""
 
-    def app(environ: Mapping[str, Any], start_response: Callable[..., Any]) -> List[bytes]:
-        if environ.get("PATH_INFO", "") not in (path, "/"):
+    def app(wsgi_env: Mapping[str, Any], start_response: Callable[..., Any]) -> List[bytes]:
+        if wsgi_env.get("PATH_INFO", "") not in (path, "/"):
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found"]
         body, content_type = render()
