@@ -10,15 +10,13 @@ For a WSGI app (the officers' console): ``wsgi_app()`` answers ``GET /metrics``.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
+from prometheus_client import values
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
-
-from anninh.ops.multiproc import VARIABLE
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +63,7 @@ def unregister_provider(provider: Provider) -> None:
 
 def render() -> Tuple[bytes, str]:
     """The text of ``/metrics`` (body, content type)."""
-    if os.environ.get(VARIABLE):
+    if values.ValueClass is not values.MutexValue:  # prometheus_client found PROMETHEUS_MULTIPROC_DIR
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
     else:

@@ -22,7 +22,9 @@ logger = logging.getLogger(__name__)
 
 def prepare() -> str:
     """The metrics folder of this process group (made when none is configured)."""
-    folder = os.environ.get(VARIABLE, "")
+    from anninh.settings import AssistantSettings
+
+    folder = AssistantSettings().prometheus_multiproc_dir
     if folder:
         os.makedirs(folder, exist_ok=True)
         return folder
