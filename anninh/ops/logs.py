@@ -97,6 +97,7 @@ def install_logging(process: str, log_format: Optional[str] = None) -> None:
     root = logging.getLogger()
     if log_format == "json":
         _state["json_process"] = process
+        logging.captureWarnings(True)  # Python's warnings become log records, hence JSON lines too
         if not root.handlers:
             root.addHandler(logging.StreamHandler())
     if _state["add_handler"] is None:

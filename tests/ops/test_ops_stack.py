@@ -197,8 +197,13 @@ def test_a_huge_message_is_cut_before_the_nlu_and_others_are_answered(env):
     env.say("other1", QUESTION)
     assert env.answers("other1")
     assert env.answers("huge1")
-    events = env.stack.tracker(f"{env.account['oa_id']}:huge1")["events"]
-    texts = [e["text"] for e in events if e["event"] == "user"]
+    deadline = time.monotonic() + 30  # the turn stores its events after it sent the answer
+    while True:
+        events = env.stack.tracker(f"{env.account['oa_id']}:huge1")["events"]
+        texts = [e["text"] for e in events if e["event"] == "user"]
+        if texts or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert texts and all(len(t) <= MAX_TEXT_CHARS for t in texts), ([len(t) for t in texts], events[:5])
 
 
@@ -207,6 +212,7 @@ def test_metrics_of_the_rasa_server_include_the_turn_processes(env):
     env.fake.add_fault(code=-230, times=1, oa_id=env.account["oa_id"])
     env.say("metrics1", QUESTION)  # its first answer is refused with -230
     env.say("metrics2", QUESTION)
+    assert env.post(b"{not json").status_code == 400
     env.answers("metrics2")
     deadline = time.monotonic() + 30
     while True:
@@ -267,4 +273,4 @@ def test_logs_are_json_with_phone_numbers_masked(env):
         assert any("[PHONE]" in line["message"] for line in lines), f"{name}:\n" + text[-3000:]
         assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
     turn_lines = [line for line in _json_lines(env.stack.logs["rasa"]) if line.get("process") == "zalo-turns"]
-    assert any("ready" in line["message"] for line in turn_lines), "no JSON line from the turn process"
+    assert turn_lines, "no JSON line from the turn process"
