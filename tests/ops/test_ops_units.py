@@ -99,3 +99,29 @@ def test_the_action_server_does_not_open_to_the_network_without_a_secret():
                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "ACTIONS_SHARED_SECRET": ""})
     assert result.returncode == 2
     assert "ACTIONS_SHARED_SECRET is not set" in result.stderr
+
+
+def test_the_production_credentials_have_no_rest_channel_and_list_the_ops_channel_first():
+    import yaml
+
+    zalo = yaml.safe_load((ROOT / "credentials.zalo.yml").read_text(encoding="utf-8"))
+    assert "rest" not in zalo
+    assert list(zalo)[0] == "channels.ops.OpsInput"  # before prometheus_client is imported (multiprocess)
+    development = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8"))
+    assert "rest" in development and "channels.ops.OpsInput" in development
+    run = (ROOT / "scripts" / "run.sh").read_text(encoding="utf-8")
+    assert 'REST_CHANNEL_ENABLED:-false}" = true' in run and "anninh.action_server" in run
+    assert "rasa\" run actions" not in run
+
+
+def test_rasa_reads_the_shared_secret_header_from_the_production_endpoints(monkeypatch):
+    from rasa.core.utils import AvailableEndpoints
+
+    for name in ("TRACKER_DB_HOST", "TRACKER_DB_PORT", "TRACKER_DB_NAME", "TRACKER_DB_USER", "TRACKER_DB_PASSWORD",
+                 "TRACKER_DB_LOGIN_DB", "LOCK_STORE_REDIS_HOST", "LOCK_STORE_REDIS_PORT", "LOCK_STORE_REDIS_DB",
+                 "LOCK_STORE_REDIS_PASSWORD", "LOCK_STORE_KEY_PREFIX"):
+        monkeypatch.setenv(name, "1")
+    monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://10.0.0.5:5055/webhook")
+    monkeypatch.setenv("ACTIONS_SHARED_SECRET", "a-secret-of-enough-length")
+    endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.production.yml"))
+    assert endpoints.action.headers == {"X-Actions-Secret": "a-secret-of-enough-length"}
