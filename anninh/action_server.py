@@ -26,7 +26,8 @@ from sanic.response import HTTPResponse
 
 from anninh.ops.logs import install_logging
 from anninh.ops.metrics import ACTION_CALLS_REFUSED
-from anninh.ops.sanic_routes import add_ops_routes, register_check
+from anninh.ops.health import register_check
+from anninh.ops.sanic_routes import add_ops_routes
 from anninh.settings import ActionServerSettings
 
 SECRET_HEADER = "X-Actions-Secret"

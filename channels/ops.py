@@ -20,7 +20,8 @@ from sanic import Blueprint  # noqa: E402
 
 from anninh.ops.logs import install_logging  # noqa: E402
 from anninh.ops.rasa_hooks import instrument_turns  # noqa: E402
-from anninh.ops.sanic_routes import add_ops_routes, register_check  # noqa: E402
+from anninh.ops.health import register_check  # noqa: E402
+from anninh.ops.sanic_routes import add_ops_routes  # noqa: E402
 
 PROCESS_NAME = "rasa"
 

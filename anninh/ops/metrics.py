@@ -5,13 +5,13 @@ Counters and histograms are defined here once; processes that share a ``PROMETHE
 scrape time. Values that are read from shared state when scraped (inbox backlog, token age) come
 from providers registered with ``register_provider``: functions returning metric families.
 
-For a WSGI app (the officers' console): ``wsgi_app()`` answers ``GET /metrics``.
+For a WSGI app (the officers' console): ``anninh.ops.wsgi``.
 """
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from prometheus_client import values
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
@@ -69,20 +69,6 @@ def render() -> Tuple[bytes, str]:
     else:
         registry = REGISTRY
     return generate_latest(registry) + generate_latest(_PROVIDED), CONTENT_TYPE_LATEST
-
-
-def wsgi_app(path: str = "/metrics") -> Callable[..., Any]:
-    """A WSGI app answering ``GET <path>`` with the metrics (mount it in the console)."""
-
-    def app(wsgi_env: Mapping[str, Any], start_response: Callable[..., Any]) -> List[bytes]:
-        if wsgi_env.get("PATH_INFO", "") not in (path, "/"):
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"not found"]
-        body, content_type = render()
-        start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
-        return [body]
-
-    return app
 
 
 class CountingStats(dict):

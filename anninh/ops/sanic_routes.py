@@ -6,33 +6,14 @@ checks, so a load balancer sends no traffic to a node that cannot answer yet.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Tuple
+from typing import Any
 
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from anninh.ops.health import readiness
 from anninh.ops.metrics import render
-
-Check = Callable[[Any], Tuple[bool, Any]]  # (app) -> (ready, detail)
-_checks: Dict[str, Check] = {}
-
-
-def register_check(name: str, check: Check) -> None:
-    """Add (or replace) a readiness check, called with the Sanic app at every ``/health/ready``."""
-    _checks[name] = check
-
-
-def readiness(app: Any) -> Tuple[bool, Dict[str, Any]]:
-    ready, details = True, {}
-    for name, check in list(_checks.items()):
-        try:
-            ok, detail = check(app)
-        except Exception as exc:  # noqa: BLE001 - a failing check means not ready
-            ok, detail = False, f"{type(exc).__name__}: {exc}"
-        ready = ready and bool(ok)
-        details[name] = {"ready": bool(ok), "detail": detail}
-    return ready, details
 
 
 def add_ops_routes(target: Any) -> None:

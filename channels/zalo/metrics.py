@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Tuple
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from anninh.ops.sanic_routes import register_check
+from anninh.ops.health import register_check
 
 
 def provider(channel: Any) -> Callable[[], Iterable[Metric]]:

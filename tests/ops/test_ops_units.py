@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from anninh.ops.metrics import CountingStats, WEBHOOK_REQUESTS, wsgi_app
+from anninh.ops.health import register_check
+from anninh.ops.metrics import CountingStats, WEBHOOK_REQUESTS
+from anninh.ops.wsgi import ops_app, with_ops_routes
 from channels.zalo.events import MAX_TEXT_CHARS, BadEvent, decode_body, parse_event
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,14 +85,24 @@ def test_counting_stats_feed_the_counter():
     assert WEBHOOK_REQUESTS.labels("unit_accepted")._value.get() == before + 3
 
 
-def test_the_wsgi_metrics_app_serves_prometheus_text():
+def test_a_wsgi_app_gets_metrics_and_health_in_front_of_it():
     from werkzeug.test import Client
+    from werkzeug.wrappers import Response
 
-    client = Client(wsgi_app())
+    inner = Response("console page")
+    client = Client(with_ops_routes(inner))
     resp = client.get("/metrics")
     assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/plain")
     assert b"zalo_webhook_requests_total" in resp.data
-    assert client.get("/other").status_code == 404
+    assert client.get("/health/live").json == {"status": "ok"}
+    assert client.get("/reports").data == b"console page"
+    register_check("unit-db", lambda app: (False, "database unreachable"))
+    try:
+        ready = client.get("/health/ready")
+        assert ready.status_code == 503 and ready.json["checks"]["unit-db"]["detail"] == "database unreachable"
+    finally:
+        register_check("unit-db", lambda app: (True, "ok"))
+    assert Client(ops_app()).get("/other").status_code == 404
 
 
 def test_the_action_server_does_not_open_to_the_network_without_a_secret():
