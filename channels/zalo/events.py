@@ -41,6 +41,8 @@ SENDER_SEPARATOR = ":"
 MAX_TEXT_CHARS = 4000
 MAX_FIELD_CHARS = 2000  # any other string kept from the event (names, URLs, user info)
 MAX_BODY_BYTES = 4 * 1024 * 1024
+MAX_KEY_CHARS = 100  # keys of user info
+MAX_INFO_FIELDS = 20  # user info fields kept (Zalo sends about 8)
 MAX_ID_CHARS = 128  # ids and timestamps (Zalo's are about 20 digits)
 MAX_DEPTH = 32  # Zalo's events nest 4 levels deep
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -301,17 +303,18 @@ def _user_info(data: Dict[str, Any]) -> Dict[str, Any]:
     if not isinstance(info, dict):
         raise BadEvent("user_submit_info: missing info")
     result: Dict[str, Any] = {}
-    for key, value in info.items():
-        key = _clip(str(key), 100, "user_submit_info: a key")
+    for key, value in list(info.items())[:MAX_INFO_FIELDS]:
+        key = _clip(str(key), MAX_KEY_CHARS, "a user info key")
         if isinstance(value, dict):
-            result[key] = {_clip(str(k), 100, "user_submit_info: a key"): _clip(v, MAX_FIELD_CHARS, "user info")
-                           if isinstance(v, str) else v for k, v in list(value.items())[:20]
-                           if isinstance(v, (str, int, float))}
+            result[key] = {_clip(str(k), MAX_KEY_CHARS, "a user info key"): _info_value(v)
+                           for k, v in list(value.items())[:MAX_INFO_FIELDS] if isinstance(v, (str, int, float))}
         elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            result[key] = _clip(value, MAX_FIELD_CHARS, "user info") if isinstance(value, str) else value
-        if len(result) >= 20:
-            break
+            result[key] = _info_value(value)
     return result
+
+
+def _info_value(value: Any) -> Any:
+    return _clip(value, MAX_FIELD_CHARS, "a user info value") if isinstance(value, str) else value
 
 
 def parse_event(data: Any) -> ParseResult:
