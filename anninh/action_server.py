@@ -20,6 +20,7 @@ import logging
 import sys
 from typing import Any, List, Optional
 
+from pydantic import ValidationError
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -97,7 +98,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         overrides["actions_host"] = args.host
     if args.port:
         overrides["actions_port"] = args.port
-    settings = ActionServerSettings(**overrides)
+    try:
+        settings = ActionServerSettings(**overrides)
+    except ValidationError as exc:
+        print(f"action server: invalid settings: {exc}", file=sys.stderr)
+        return 2
     from rasa_sdk import utils
 
     utils.configure_colored_logging("INFO")
