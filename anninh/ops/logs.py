@@ -83,11 +83,13 @@ def _prepare(handler: logging.Handler) -> None:
     install_log_masking(handlers=[handler])
 
 
-def install_logging(process: str, log_format: Optional[str] = None) -> None:
+def install_logging(process: str, log_format: Optional[str] = None, ensure_handler: bool = False) -> None:
     """Masking in this process; JSON lines when ``log_format`` (default: ``LOG_FORMAT``) is json.
 
     Idempotent; call it after the process configured its handlers, or before: handlers added to the
-    root logger later get the same treatment.
+    root logger later get the same treatment. ``ensure_handler``: when the root logger has no
+    handler, add one on standard error (off by default: a handler added here would make a later
+    ``logging.basicConfig(level=...)`` of the process do nothing, level included).
     """
     if log_format is None:
         from anninh.settings import ProcessSettings
@@ -98,8 +100,8 @@ def install_logging(process: str, log_format: Optional[str] = None) -> None:
     if log_format == "json":
         _state["json_process"] = process
         logging.captureWarnings(True)  # Python's warnings become log records, hence JSON lines too
-        if not root.handlers:
-            root.addHandler(logging.StreamHandler())
+    if ensure_handler and not root.handlers:
+        root.addHandler(logging.StreamHandler())
     if _state["add_handler"] is None:
         original = root.addHandler
 

@@ -2,7 +2,7 @@
 
     from anninh.ops.logs import install_logging
     from anninh.ops.wsgi import with_ops_routes
-    install_logging("console")                      # masked logs, JSON with LOG_FORMAT=json
+    install_logging("console", ensure_handler=True) # masked logs, JSON with LOG_FORMAT=json
     app.wsgi_app = with_ops_routes(app.wsgi_app)    # Flask: the three paths answered before the app
 
 Readiness checks are registered with ``anninh.ops.health.register_check(name, check)``; ``check``

@@ -273,4 +273,5 @@ def test_logs_are_json_with_phone_numbers_masked(env):
         assert any("[PHONE]" in line["message"] for line in lines), f"{name}:\n" + text[-3000:]
         assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
     turn_lines = [line for line in _json_lines(env.stack.logs["rasa"]) if line.get("process") == "zalo-turns"]
-    assert turn_lines, "no JSON line from the turn process"
+    assert any("ready" in line["message"] for line in turn_lines), "no JSON line from the turn process"
+    assert any(line["logger"] == "channels.zalo.runtime" for line in turn_lines)  # INFO after the model loaded
