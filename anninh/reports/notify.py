@@ -22,8 +22,8 @@ import importlib
 import os
 from typing import Any, Awaitable, Callable, Optional, Protocol, Tuple, runtime_checkable
 
-from anninh.reports.model import NotifyResult, Report
 from anninh.ops.metrics import NOTIFICATIONS
+from anninh.reports.model import NotifyResult, Report
 from anninh.reports.privacy import get_logger, mask_text
 
 log = get_logger(__name__)

@@ -16,11 +16,11 @@ from typing import Any, Dict, Optional
 
 import aiohttp
 
+from anninh.ops.metrics import ZALO_API_ERRORS, ZALO_MESSAGES, CountingStats
 from channels.zalo.errors import RETRYABLE_ERRORS, TOKEN_ERRORS, TokenError, ZaloApiError, meaning
 from channels.zalo.http import SessionPool
 from channels.zalo.redact import redact_text
 from channels.zalo.tokens import TokenRegistry
-from anninh.ops.metrics import ZALO_API_ERRORS, ZALO_MESSAGES, CountingStats
 
 logger = logging.getLogger(__name__)
 
