@@ -33,12 +33,17 @@ QUESTION = "dang ky tam tru can gi"
 
 
 class OpsStack(RasaStack):
-    """The project's stack, with the ops channel listed first and the secret sent to the actions."""
+    """The project's stack with the production credentials file (ops channel, Zalo, no REST) and
+    the secret sent to the actions."""
 
     def _write_configs(self) -> Dict[str, Path]:
+        import yaml
+
         files = super()._write_configs()
-        zalo = json.loads(files["credentials"].read_text(encoding="utf-8"))
-        files["credentials"].write_text(json.dumps({"channels.ops.OpsInput": None, **zalo}), encoding="utf-8")
+        ours = json.loads(files["credentials"].read_text(encoding="utf-8"))["channels.zalo.ZaloInput"]
+        production = yaml.safe_load((self.project_dir / "credentials.zalo.yml").read_text(encoding="utf-8"))
+        production["channels.zalo.ZaloInput"] = {**(production["channels.zalo.ZaloInput"] or {}), **ours}
+        files["credentials"].write_text(json.dumps(production), encoding="utf-8")
         files["endpoints"].write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
             f'  headers:\n    {SECRET_HEADER}: {SECRET}\n'
@@ -129,6 +134,12 @@ def test_the_action_server_refuses_calls_without_the_secret_and_rasa_sends_it(en
     answer = " ".join(m["message"].get("text", "") for m in env.answers("door1"))
     assert "tạm trú" in answer.lower(), answer
     assert env.metrics(env.actions_url)["action_calls_refused_total"] >= 5
+
+
+def test_the_rest_channel_is_off_with_the_production_credentials(env):
+    resp = env.http.post(env.stack.rasa_url + "/webhooks/rest/webhook", json={"sender": "x", "message": "hi"},
+                         timeout=10)
+    assert resp.status_code == 404
 
 
 def test_reports_received_are_counted_by_the_action_server(env):
