@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action
 
 from actions.reports import metadata, requester, reset, store, unit_of_place
+from anninh.ops.metrics import REPORTS_RECEIVED
 from anninh.reports import AttachmentIn, NewReport, ValidationError, load_reports_content
 
 
@@ -40,6 +41,8 @@ class ActionSubmitReport(Action):
         except ValidationError as exc:
             dispatcher.utter_message(text=f"Dạ, chưa gửi được: {exc}. Anh/chị vui lòng thử lại.")
             return reset()
+        if not submission.duplicate:
+            REPORTS_RECEIVED.labels(report.kind or "unknown").inc()
         if attachments:
             try:
                 from anninh.reports.attachments import AttachmentFetcher, start_background_download

@@ -93,8 +93,7 @@ class Server:
 
 
 def action_server(port: int, log: Path, env: Optional[Dict[str, str]] = None) -> Server:
-    return Server("action server", [str(BIN / "rasa"), "run", "actions", "--port", str(port),
-                                    "--actions", "actions"],
+    return Server("action server", [str(BIN / "python"), "-m", "anninh.action_server", "--port", str(port)],
                   f"http://127.0.0.1:{port}/health", log, env)
 
 

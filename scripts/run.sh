@@ -10,6 +10,14 @@ MODE=${1:-run}
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 mkdir -p var
+WORKERS=${RASA_WORKERS:-1}
+PRODUCTION=
+if [ "$WORKERS" != 1 ] || [ "${RASA_ENDPOINTS:-}" = production ]; then PRODUCTION=1; fi
+if [ -n "$PRODUCTION" ] && [ -z "${ACTIONS_SHARED_SECRET:-}" ]; then
+  # endpoints.production.yml sends it; the action server then refuses calls without it (docs/zalo.md § 12).
+  ACTIONS_SHARED_SECRET=$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(32))')
+  export ACTIONS_SHARED_SECRET
+fi
 
 # `make run` then `make shell` (default ports): the shell chats with the assistant already running.
 if [ "$MODE" = shell ] && curl -fsS --max-time 3 "http://localhost:$RASA_PORT/" 2>/dev/null | grep -q "Hello from Rasa"; then
@@ -24,7 +32,8 @@ for var in RASA_PORT ACTIONS_PORT; do
   fi
 done
 
-"$BIN/rasa" run actions --port "$ACTIONS_PORT" --actions actions > var/actions.log 2>&1 &
+# Listens on ACTIONS_HOST (default 127.0.0.1); requires ACTIONS_SHARED_SECRET on any other interface.
+"$BIN/python" -m anninh.action_server --port "$ACTIONS_PORT" > var/actions.log 2>&1 &
 ACTIONS_PID=$!
 trap 'kill $ACTIONS_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
@@ -34,13 +43,16 @@ for _ in $(seq 1 120); do
 done
 
 ENDPOINTS=endpoints.yml
-if [ "$ACTIONS_PORT" != 5055 ]; then
-  # endpoints.yml names the action server on its default port: use a copy that names this one.
+if [ "$ACTIONS_PORT" != 5055 ] || [ -n "${ACTIONS_SHARED_SECRET:-}" ]; then
+  # endpoints.yml names the action server on its default port and sends no secret: use a copy
+  # that names this one (and sends the secret the operator set).
   sed "s#http://localhost:5055/webhook#http://localhost:$ACTIONS_PORT/webhook#" endpoints.yml > var/endpoints.yml
+  if [ -n "${ACTIONS_SHARED_SECRET:-}" ]; then
+    sed -i '/^  url: .*\/webhook"$/a\  headers:\n    X-Actions-Secret: ${ACTIONS_SHARED_SECRET}' var/endpoints.yml
+  fi
   ENDPOINTS=var/endpoints.yml
 fi
-WORKERS=${RASA_WORKERS:-1}
-if [ "$WORKERS" != 1 ] || [ "${RASA_ENDPOINTS:-}" = production ]; then
+if [ -n "$PRODUCTION" ]; then
   # Several worker processes share conversations through PostgreSQL and Redis (endpoints.production.yml).
   ENDPOINTS=endpoints.production.yml
   export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://localhost:$ACTIONS_PORT/webhook}
@@ -58,6 +70,12 @@ CREDENTIALS=credentials.yml
 if [ -n "${ZALO_OA_ID:-}" ] || [ -n "${ZALO_ACCOUNTS_FILE:-}" ]; then
   CREDENTIALS=credentials.zalo.yml
   echo "Zalo channel enabled: webhook at http://localhost:$RASA_PORT/webhooks/zalo/webhook"
+  if [ "${REST_CHANNEL_ENABLED:-false}" = true ]; then
+    # The REST channel answers anyone who can reach the server: off next to Zalo unless asked for.
+    { echo "rest:"; cat credentials.zalo.yml; } > var/credentials.yml
+    CREDENTIALS=var/credentials.yml
+    echo "REST channel enabled (REST_CHANNEL_ENABLED=true)"
+  fi
 fi
 
 if [ "$MODE" = shell ]; then
@@ -75,7 +93,7 @@ if [ "$MODE" = shell ]; then
   done
   "$BIN/python" -m devtools.chat "http://localhost:$RASA_PORT"
 else
-  echo "Assistant on http://localhost:$RASA_PORT (REST: POST /webhooks/rest/webhook)"
+  echo "Assistant on http://localhost:$RASA_PORT (metrics: /metrics, health: /health/live, /health/ready)"
   "$BIN/rasa" run --model models --port "$RASA_PORT" --endpoints "$ENDPOINTS" \
     --credentials "$CREDENTIALS"
 fi

@@ -31,6 +31,7 @@ import threading
 from typing import (Any, Awaitable, Callable, Dict, Mapping, Optional, Protocol, Tuple,
                     runtime_checkable)
 
+from anninh.ops.metrics import NOTIFICATIONS
 from anninh.reports.model import NotifyResult, Report
 from anninh.reports.privacy import get_logger, mask_text
 
@@ -174,11 +175,13 @@ async def notify_report(store: Any, code: str, text: str, notifier: Optional[Not
         result = NotifyResult(False, None, f"no notifier configured (--notifier / ${ENV_NOTIFIER})")
         await asyncio.to_thread(store.record_notification, report.code, result, text=text,
                                 trigger=trigger, actor=actor, skipped=True)
+        NOTIFICATIONS.labels("skipped").inc()
         return result
     if not report.sender_id:
         result = NotifyResult(False, None, "the report has no sender id to reply to")
         await asyncio.to_thread(store.record_notification, report.code, result, text=text,
                                 trigger=trigger, actor=actor, skipped=True)
+        NOTIFICATIONS.labels("skipped").inc()
         return result
     try:
         notify_in = getattr(notifier, "notify_in", None)  # counts earlier notifications (window)
@@ -189,6 +192,8 @@ async def notify_report(store: Any, code: str, text: str, notifier: Optional[Not
         result = NotifyResult(False, None, mask_text(f"{type(exc).__name__}: {exc}"))
     await asyncio.to_thread(store.record_notification, report.code, result, text=text,
                             trigger=trigger, actor=actor, skipped=result.not_sent)
+    NOTIFICATIONS.labels("skipped" if result.not_sent else "sent" if result.ok
+                         else "refused" if result.error_code is not None else "failed").inc()
     if result.ok:
         log.info("report %s: citizen notified (%s)", report.code, trigger)
     else:

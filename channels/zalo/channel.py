@@ -10,7 +10,6 @@ not run are run.
 """
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
@@ -22,8 +21,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from anninh.ops.metrics import WEBHOOK_REQUESTS, CountingStats
+from channels.zalo import metrics as zalo_metrics
 from channels.zalo.config import ZaloAccount, ZaloSettings, load_settings
-from channels.zalo.events import BadEvent, Ignored, InboundEvent, envelope, parse_event
+from channels.zalo.events import BadEvent, Ignored, InboundEvent, decode_body, envelope, parse_event
 from channels.zalo.output import ZaloOutput
 from channels.zalo.pool import TurnProcessPool
 from channels.zalo.runtime import ZaloRuntime
@@ -61,8 +62,10 @@ class ZaloInput(InputChannel):
         self.credentials = credentials  # the turn processes build their settings from the same
         self.runtime = ZaloRuntime(settings)
         self.pool: Optional[TurnProcessPool] = None
-        self.stats: Dict[str, int] = {"accepted": 0, "duplicate": 0, "ignored": 0, "bad_request": 0,
-                                      "unauthorized": 0, "overflow": 0, "stale": 0, "replayed": 0}
+        # Also counted in zalo_webhook_requests_total{outcome} (/metrics of the ops channel).
+        self.stats: Dict[str, int] = CountingStats(WEBHOOK_REQUESTS, {
+            "accepted": 0, "duplicate": 0, "ignored": 0, "bad_request": 0, "unauthorized": 0,
+            "overflow": 0, "stale": 0, "replayed": 0})
 
     def output_channel(self) -> ZaloOutput:
         return output_channel(self.runtime)
@@ -181,6 +184,7 @@ class ZaloInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         zalo_webhook = Blueprint("zalo_webhook", __name__)
+        zalo_metrics.watch(self)
 
         @zalo_webhook.listener("after_server_start")
         async def start(app: Any, loop: Any) -> None:
@@ -200,9 +204,9 @@ class ZaloInput(InputChannel):
             if self.settings.verify_signature and not request.headers.get(SIGNATURE_HEADER):
                 return self._reject(401, "missing signature", "unauthorized")
             try:
-                data = json.loads(request.body or b"")
-            except (ValueError, UnicodeDecodeError):
-                return self._reject(400, "body is not JSON", "bad_request")
+                data = decode_body(request.body)
+            except BadEvent as exc:
+                return self._reject(400, str(exc), "bad_request")
             account, rejection = self._authenticate(request, data)
             if rejection is not None:
                 return rejection

@@ -16,6 +16,7 @@ from typing import Any, Dict, Optional
 
 import aiohttp
 
+from anninh.ops.metrics import ZALO_API_ERRORS, ZALO_MESSAGES, CountingStats
 from channels.zalo.errors import RETRYABLE_ERRORS, TOKEN_ERRORS, TokenError, ZaloApiError, meaning
 from channels.zalo.http import SessionPool
 from channels.zalo.redact import redact_text
@@ -36,7 +37,9 @@ class ZaloClient:
         self._max_retries = max_retries
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
-        self.stats: Dict[str, int] = {"sent": 0, "failed": 0, "retries": 0, "token_refreshes": 0}
+        # Also counted in zalo_messages_total{outcome} (anninh.ops.metrics).
+        self.stats: Dict[str, int] = CountingStats(
+            ZALO_MESSAGES, {"sent": 0, "failed": 0, "retries": 0, "token_refreshes": 0})
 
     async def send_message(self, oa_id: str, user_id: str, message: Dict[str, Any]) -> Dict[str, Any]:
         """Send one consultation message; returns Zalo's ``data`` or raises ZaloApiError."""
@@ -88,6 +91,7 @@ class ZaloClient:
                     body = json.loads(raw)
                     data = body.get("data")
                     return data if isinstance(data, dict) else {}
+            ZALO_API_ERRORS.labels(error.metric_label).inc()
             if error.code in TOKEN_ERRORS and not refreshed:
                 refreshed = True
                 self.stats["token_refreshes"] += 1

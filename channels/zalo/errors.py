@@ -45,6 +45,13 @@ class ZaloApiError(ZaloError):
         self.meaning = meaning(code) if code is not None else (f"HTTP {http_status}" if http_status else "network error")
         super().__init__(f"Zalo API error {code if code is not None else '-'} ({self.meaning}): {message}")
 
+    @property
+    def metric_label(self) -> str:
+        """The ``code`` label of zalo_api_errors_total: Zalo's code, else ``http_<status>`` or ``network``."""
+        if self.code is not None:
+            return str(self.code)
+        return f"http_{self.http_status}" if self.http_status else "network"
+
 
 class TokenError(ZaloError):
     """No usable access token: the OAuth server refused the refresh, or no token was ever set."""

@@ -5,6 +5,9 @@ strings or numbers, coordinates come in several shapes, user info in an old and 
 """
 from __future__ import annotations
 
+import json
+import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple, Union
 
@@ -32,6 +35,19 @@ INTENT_FOLLOW = "/greet"
 INTENT_SHARE_INFO = "/share_info"
 
 SENDER_SEPARATOR = ":"
+
+# Zalo's longest message is 2000 characters (docs: sending a text); a citizen's text longer than
+# twice that is cut before it reaches the NLU, so one huge message costs every other citizen nothing.
+MAX_TEXT_CHARS = 4000
+MAX_FIELD_CHARS = 2000  # any other string kept from the event (names, URLs, user info)
+MAX_BODY_BYTES = 4 * 1024 * 1024
+MAX_KEY_CHARS = 100  # keys of user info
+MAX_INFO_FIELDS = 20  # user info fields kept (Zalo sends about 8)
+MAX_ID_CHARS = 128  # ids and timestamps (Zalo's are about 20 digits)
+MAX_DEPTH = 32  # Zalo's events nest 4 levels deep
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+logger = logging.getLogger(__name__)
 
 
 class BadEvent(ValueError):
@@ -82,6 +98,57 @@ class InboundEvent:
 ParseResult = Union[InboundEvent, Ignored]
 
 
+def _reject_constant(name: str) -> Any:
+    raise BadEvent(f"the body holds {name}, which is not JSON")
+
+
+def _check_values(data: Any) -> None:
+    """No nesting deeper than MAX_DEPTH, no lone surrogate (``\ud800``) in a key or string:
+    those cannot be stored as UTF-8 and would fail later, far from the request."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BadEvent(f"the body nests deeper than {MAX_DEPTH} levels")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if _SURROGATE.search(key):
+                    raise BadEvent("the body holds a lone surrogate (not UTF-8 text)")
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            raise BadEvent("the body holds a lone surrogate (not UTF-8 text)")
+
+
+def decode_body(body: Optional[bytes]) -> Any:
+    """The webhook body as JSON, or BadEvent (HTTP 400) for anything else: empty, too big, not
+    UTF-8, not JSON, NaN/Infinity, nested too deep, lone surrogates."""
+    if not body:
+        raise BadEvent("empty body")
+    if len(body) > MAX_BODY_BYTES:
+        raise BadEvent(f"body over {MAX_BODY_BYTES} bytes")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadEvent("the body is not UTF-8") from None
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise BadEvent(f"the body nests deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # JSONDecodeError
+        raise BadEvent(f"the body is not JSON: {str(exc)[:80]}") from None
+    _check_values(data)
+    return data
+
+
+def _clip(text: str, limit: int, what: str) -> str:
+    if len(text) <= limit:
+        return text
+    logger.warning("zalo: %s of %d characters cut to %d", what, len(text), limit)
+    return text[:limit]
+
+
 def make_sender_id(oa_id: str, user_id: str) -> str:
     return f"{oa_id}{SENDER_SEPARATOR}{user_id}"
 
@@ -100,7 +167,7 @@ def _id(value: Any) -> Optional[str]:
         return None
     if isinstance(value, (str, int)):
         text = str(value).strip()
-        return text or None
+        return text if 0 < len(text) <= MAX_ID_CHARS else None
     return None
 
 
@@ -158,7 +225,7 @@ def _int(value: Any) -> Optional[int]:
 def _opt_str(value: Any) -> Optional[str]:
     if value is None or isinstance(value, (dict, list)):
         return None
-    text = str(value).strip()
+    text = _clip(str(value).strip(), MAX_FIELD_CHARS, "a field")
     return text or None
 
 
@@ -209,6 +276,8 @@ def _user_message(name: str, data: Dict[str, Any], oa_id: str, timestamp: str) -
     raw_text = message.get("text")
     if raw_text is not None and not isinstance(raw_text, str):
         raise BadEvent(f"{name}: message.text must be a string")
+    if raw_text is not None:
+        raw_text = _clip(raw_text, MAX_TEXT_CHARS, f"{name}: message.text")
     caption = raw_text.strip() if raw_text and raw_text.strip() else None
     common = dict(event_name=name, oa_id=oa_id, user_id=user_id, dedup_key=f"msg:{oa_id}:{msg_id}",
                   timestamp=timestamp, msg_id=msg_id)
@@ -234,12 +303,18 @@ def _user_info(data: Dict[str, Any]) -> Dict[str, Any]:
     if not isinstance(info, dict):
         raise BadEvent("user_submit_info: missing info")
     result: Dict[str, Any] = {}
-    for key, value in info.items():
+    for key, value in list(info.items())[:MAX_INFO_FIELDS]:
+        key = _clip(str(key), MAX_KEY_CHARS, "a user info key")
         if isinstance(value, dict):
-            result[key] = {k: v for k, v in value.items() if isinstance(v, (str, int, float))}
+            result[key] = {_clip(str(k), MAX_KEY_CHARS, "a user info key"): _info_value(v)
+                           for k, v in list(value.items())[:MAX_INFO_FIELDS] if isinstance(v, (str, int, float))}
         elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            result[key] = value
+            result[key] = _info_value(value)
     return result
+
+
+def _info_value(value: Any) -> Any:
+    return _clip(value, MAX_FIELD_CHARS, "a user info value") if isinstance(value, str) else value
 
 
 def parse_event(data: Any) -> ParseResult:

@@ -61,7 +61,7 @@ class ProductionStores:
                 "TRACKER_DB_USER": "postgres", "TRACKER_DB_PASSWORD": "", "TRACKER_DB_LOGIN_DB": "",
                 "LOCK_STORE_REDIS_HOST": REDIS_HOST, "LOCK_STORE_REDIS_PORT": str(REDIS_PORT),
                 "LOCK_STORE_REDIS_DB": str(self.redis_db), "LOCK_STORE_REDIS_PASSWORD": "",
-                "LOCK_STORE_KEY_PREFIX": self.prefix}
+                "LOCK_STORE_KEY_PREFIX": self.prefix, "ACTIONS_SHARED_SECRET": os.urandom(16).hex()}
 
     def drop(self) -> None:
         import redis
@@ -101,6 +101,7 @@ class RasaStack:
         self.project_dir = Path(project_dir or os.environ.get("ZALO_IT_PROJECT_DIR") or ROOT)
         bin_dir = Path(python_bin).parent if python_bin else Path(sys.executable).parent
         self.rasa_bin = str(bin_dir / "rasa")
+        self.python_bin = str(bin_dir / "python")
         self.extra_credentials = extra_credentials or {}
         self.enable_api = enable_api
         self.extra_env = extra_env or {}
@@ -165,7 +166,7 @@ class RasaStack:
         if model is None:
             raise StackError(f"no trained model: run make train (nothing in {self.project_dir / 'models'})")
         files = self._write_configs()
-        self._spawn("actions", [self.rasa_bin, "run", "actions", "--port", str(self.actions_port)])
+        self._spawn("actions", [self.python_bin, "-m", "anninh.action_server", "--port", str(self.actions_port)])
         args = [self.rasa_bin, "run", "--model", str(model), "--credentials", str(files["credentials"]),
                 "--endpoints", str(files["endpoints"]), "--port", str(self.rasa_port),
                 "--interface", "127.0.0.1"]
