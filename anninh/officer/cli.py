@@ -1,0 +1,204 @@
+"""The officer CLI's argument parser and entry point."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, List, Optional, Sequence
+
+from anninh.content import ContentError
+from anninh.reports.codes import KINDS
+from anninh.reports.db import DatabaseConfigError
+from anninh.reports.errors import ReportError
+from anninh.reports.model import STATUSES
+from anninh.reports.privacy import install_log_masking
+
+from .common import ENV_OFFICER, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Context, UsageError, _err
+from .content_check import cmd_check_content
+from .database import cmd_migrate
+from .files import cmd_export, cmd_fetch_attachments, cmd_stats
+from .handoffs import cmd_handoff_close, cmd_handoff_list, cmd_handoff_show
+from .publication import cmd_notify, cmd_publish, cmd_publish_site
+from .reports import cmd_assign, cmd_list, cmd_show, cmd_status
+
+
+def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    d = {} if top else {"default": argparse.SUPPRESS}
+    g = parser.add_argument_group("common options")
+    g.add_argument("--db", metavar="URL", help="database URL (default: $REPORTS_DB_URL or "
+                   "sqlite:///var/reports.db); e.g. postgresql://user@host:5432/dbname", **d)
+    g.add_argument("--db-schema", metavar="NAME", help="PostgreSQL schema (default: $REPORTS_DB_SCHEMA)", **d)
+    g.add_argument("--officer", metavar="NAME", help=f"who makes the change, kept in the audit trail "
+                   f"(default: ${ENV_OFFICER})", **d)
+    g.add_argument("--content", metavar="FILE", help="texts file (default: content/reports.yml)", **d)
+
+
+def _filters(p: argparse.ArgumentParser, *, limit: bool = True) -> None:
+    p.add_argument("--unit", help="police unit (đơn vị); accents and case do not matter")
+    p.add_argument("--status", help=f"status: {', '.join(STATUSES)} (or Vietnamese: dang_xu_ly, ...)")
+    p.add_argument("--kind", help=f"kind: {', '.join(KINDS)} (or TG, TB, PA, KN)")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="received on or after (YYYY-MM-DD or DD/MM/YYYY)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="received on or before (YYYY-MM-DD or DD/MM/YYYY)")
+    p.add_argument("--assigned", metavar="NAME", help="assigned to this officer")
+    if limit:
+        p.add_argument("--limit", type=int, help="at most N reports (newest first)")
+
+
+def _notify_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-notify", action="store_true", help="do not notify the citizen")
+    p.add_argument("--notifier", metavar="SPEC", help="none | zalo:module:send_text | factory:module:callable "
+                   "(default: $REPORTS_NOTIFIER; none = record the citizen was not told)")
+
+
+_EPILOG = """examples:
+  python -m anninh.officer migrate
+  python -m anninh.officer list --unit "Công an xã Hà Quảng" --status received --from 2026-03-01
+  python -m anninh.officer show TG-2026-000123
+  OFFICER_NAME="Đại úy Nông Văn A" python -m anninh.officer status TG-2026-000123 dang_xu_ly
+  python -m anninh.officer --officer "Đại úy Nông Văn A" publish TG-2026-000123 "Đã xác minh, ..."
+  python -m anninh.officer export --format csv -o bao-cao.csv --from 01/03/2026 --to 31/03/2026
+  python -m anninh.officer publish-site -o var/site
+  python -m anninh.officer handoff list --status open
+  python -m anninh.officer --officer "Đại úy Nông Văn A" handoff close 12 --note "Đã hướng dẫn"
+
+exit codes: 0 done; 2 bad input / invalid change (nothing changed); 1 unexpected failure
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"lỗi / error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m anninh.officer",
+                     description="Officer tool for tố giác, tin báo, phản ánh, kiến nghị received through Zalo.",
+                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EPILOG)
+    _common(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    def add(name: str, aliases: List[str], help_text: str, func: Any) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, aliases=aliases, help=help_text, description=help_text)
+        _common(p, top=False)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("migrate", [], "create or upgrade the database schema", cmd_migrate)
+    p.add_argument("--to", type=int, metavar="N", help="upgrade to version N only (default: latest)")
+    p.add_argument("--status", action="store_true", help="only show the schema version")
+
+    p = add("list", ["danh-sach"], "list reports (newest first)", cmd_list)
+    _filters(p)
+    p.add_argument("--json", action="store_true", help="JSON output")
+
+    p = add("show", ["xem"], "show one report with attachments, notifications and audit trail", cmd_show)
+    p.add_argument("code", help="ticket code, e.g. TG-2026-000123")
+    p.add_argument("--json", action="store_true", help="JSON output")
+
+    p = add("assign", ["giao"], "assign a report to an officer", cmd_assign)
+    p.add_argument("code")
+    p.add_argument("assignee", help="officer the report is assigned to")
+    p.add_argument("--note", help="note kept in the audit trail")
+
+    p = add("status", ["trang-thai"], "change the status: received → in_progress → resolved / "
+            "transferred / not_competent; notifies the citizen", cmd_status)
+    p.add_argument("code")
+    p.add_argument("new_status", metavar="STATUS", help=f"{', '.join(STATUSES)} (or dang_xu_ly, da_giai_quyet, "
+                   "da_chuyen, khong_thuoc_tham_quyen)")
+    p.add_argument("--note", help="internal note (required for transferred / not_competent); not sent to the citizen")
+    _notify_opts(p)
+
+    p = add("publish", ["cong-bo"], "publish the result text (anonymised: no names, phone/ID numbers, "
+            "exact addresses); it is shown to the sender and on the public site", cmd_publish)
+    p.add_argument("code")
+    p.add_argument("text", nargs="?", help="result text")
+    p.add_argument("--file", help="read the result text from this UTF-8 file")
+    _notify_opts(p)
+
+    p = add("notify", ["thong-bao"], "send the current status (or published result) to the citizen again", cmd_notify)
+    p.add_argument("code")
+    p.add_argument("--notifier", metavar="SPEC", help="as for the status command")
+
+    p = add("export", ["xuat"], "export reports as CSV (Excel-friendly) or JSON", cmd_export)
+    _filters(p)
+    p.add_argument("--format", choices=("csv", "json"), help="default: from the file name, else csv")
+    p.add_argument("--output", "-o", metavar="FILE", help="output file (default: standard output)")
+    p.add_argument("--with-contact", action="store_true", help="include contact name, phone and sender ids")
+
+    p = add("stats", ["thong-ke"], "reports received and handled per unit and month, median handling time", cmd_stats)
+    p.add_argument("--unit")
+    p.add_argument("--from", dest="date_from", metavar="DATE")
+    p.add_argument("--to", dest="date_to", metavar="DATE")
+    p.add_argument("--json", action="store_true")
+
+    p = add("publish-site", ["trang-cong-khai"], "write the public results page (index.html + results.json), "
+            "anonymised", cmd_publish_site)
+    p.add_argument("--output", "-o", required=True, metavar="DIR")
+    p.add_argument("--unit", help="only this unit's results")
+
+    p = add("fetch-attachments", ["tai-tep"], "download attachments not downloaded yet (retries failures)",
+            cmd_fetch_attachments)
+    p.add_argument("--code", help="only this report")
+    p.add_argument("--limit", type=int)
+    p.add_argument("--dir", help="storage directory (default: $REPORTS_ATTACHMENTS_DIR or var/attachments)")
+    p.add_argument("--max-mb", type=float, help="size limit in MB (default 20)")
+    p.add_argument("--timeout", type=float, help="seconds per download (default 60)")
+    p.add_argument("--allowed-hosts", help="comma-separated hosts (.example.com = subdomains); "
+                   "default: $REPORTS_ATTACHMENT_HOSTS or any")
+
+    p = add("handoff", ["gap-can-bo"], "requests to talk to an officer: list, show (with the conversation), "
+            "close (hand back to the assistant)", None)
+    hsub = p.add_subparsers(dest="handoff_command", metavar="ACTION", parser_class=_Parser)
+    hsub.required = True
+    hp = hsub.add_parser("list", help="requests, newest first")
+    _common(hp, top=False)
+    hp.add_argument("--status", choices=("open", "closed"))
+    hp.add_argument("--unit")
+    hp.add_argument("--limit", type=int)
+    hp.add_argument("--json", action="store_true")
+    hp.set_defaults(func=cmd_handoff_list)
+    hp = hsub.add_parser("show", help="one request with the conversation so far")
+    _common(hp, top=False)
+    hp.add_argument("id", type=int)
+    hp.set_defaults(func=cmd_handoff_show)
+    hp = hsub.add_parser("close", help="hand the conversation back to the assistant")
+    _common(hp, top=False)
+    hp.add_argument("id", type=int)
+    hp.add_argument("--note", help="note kept with the request")
+    hp.set_defaults(func=cmd_handoff_close)
+
+    add("check-content", [], "check content/reports.yml (or --content FILE)", cmd_check_content)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8":
+            try:
+                stream.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[attr-defined]
+            except (AttributeError, ValueError):
+                pass
+    install_log_masking()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = Context(args)
+    from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+    try:
+        return int(args.func(ctx, args) or 0)
+    except (UsageError, ReportError, ContentError, DatabaseConfigError, ValueError) as exc:
+        _err(f"lỗi / error: {exc}")
+        return EXIT_USAGE
+    except OperationalError as exc:  # unreachable server, unusable file, lock timeout
+        _err(f"lỗi / error: cannot use the database {ctx.safe_db_url()}: {str(exc.orig).strip()}")
+        return EXIT_USAGE
+    except DBAPIError as exc:
+        _err(f"lỗi / error: database error: {str(exc.orig).strip()}")
+        return EXIT_FAILURE
+    except SQLAlchemyError as exc:
+        _err(f"lỗi / error: database error: {exc}")
+        return EXIT_FAILURE
+    except BrokenPipeError:
+        return EXIT_OK
+    finally:
+        ctx.close()
