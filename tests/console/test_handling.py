@@ -1,0 +1,85 @@
+"""Handling through the real server: every change lands in the store, made as the account."""
+from __future__ import annotations
+
+
+def test_assign_status_note_transfer_reply_publish(console):
+    code = console.new_report("A", "Có người lạ đột nhập kho", tag="handle")
+    head = console.session("head_a")
+    page = head.get(f"/r/{code}")
+    assert page.status_code == 200 and 'id="form-transfer"' in page.text
+
+    r = head.post(f"/r/{code}/assign", {"assignee": "officer_b"})  # not of this unit
+    assert r.status_code == 302 and console.store.require(code).assigned_to is None
+    head.post(f"/r/{code}/assign", {"assignee": "officer_a"})
+    assert console.store.require(code).assigned_to == "officer_a"
+
+    head.post(f"/r/{code}/status", {"status": "in_progress", "note": ""})
+    assert console.store.require(code).status == "received"  # the note is required
+    head.post(f"/r/{code}/status", {"status": "in_progress", "note": "Đã cử tổ công tác"})
+    report = console.store.require(code)
+    assert report.status == "in_progress"
+    entry = [e for e in console.store.audit_trail(code) if e.action == "status"][-1]
+    assert (entry.actor, entry.note) == ("account:head_a", "Đã cử tổ công tác")
+
+    r = head.post(f"/r/{code}/reply", {"text": "Dạ, công an xã đang xác minh tin của ông/bà."})
+    assert r.status_code == 302
+    notify = [e for e in console.store.audit_trail(code) if e.action == "notify"][-1]
+    assert notify.actor == "account:head_a" and notify.details["trigger"] == "officer_reply"
+    page = head.get(f"/r/{code}").text
+    assert "Dạ, công an xã đang xác minh" not in page or "a-notify" in page
+
+    # transfer without a reason is refused; with one the report leaves unit A
+    head.post(f"/r/{code}/transfer", {"to_unit": console.units["B"].name, "reason": ""})
+    assert console.store.require(code).unit == console.units["A"].name
+    r = head.post(f"/r/{code}/transfer", {"to_unit": console.units["B"].name, "reason": "Xảy ra trên địa bàn xã B"})
+    assert r.status_code == 302
+    assert console.store.require(code).unit == console.units["B"].name
+    assert [(t.to_unit, t.reason, t.actor) for t in console.store.transfers(code)] == [
+        (console.units["B"].name, "Xảy ra trên địa bàn xã B", "account:head_a")]
+    assert head.get(f"/r/{code}").status_code == 404
+    # the officer it was assigned to still sees it
+    assert console.session("officer_a").get(f"/r/{code}").status_code == 200
+
+    head_b = console.session("head_b")
+    assert head_b.get(f"/r/{code}").status_code == 200
+    head_b.post(f"/r/{code}/status", {"status": "resolved", "note": "Đã xác minh, xử lý xong"})
+    preview = head_b.post(f"/r/{code}/publish", {"text": "Đã xử lý, liên hệ 0912 345 678"})
+    assert preview.status_code == 200 and "[PHONE]" in preview.text
+    assert console.store.require(code).published_result is None  # nothing before the confirm step
+    head_b.get(f"/r/{code}")  # fresh token
+    r = head_b.post(f"/r/{code}/publish/confirm", {"masked": "Đã xử lý, liên hệ 0912 345 678"})
+    assert r.status_code == 400  # only the masked text can be published
+    r = head_b.post(f"/r/{code}/publish/confirm", {"masked": "Đã xử lý, liên hệ [PHONE]"})
+    assert r.status_code == 302
+    assert console.store.require(code).published_result == "Đã xử lý, liên hệ [PHONE]"
+
+
+def test_inbox_tabs_filters_and_overdue(console):
+    officer = console.session("officer_a")
+    code = console.new_report("A", "Mất ví ở bến xe Nước Hai", kind="phan_anh", tag="filter")
+    page = officer.get("/?tab=all&q=b%E1%BA%BFn+xe")
+    assert page.status_code == 200 and code in page.text
+    page = officer.get("/?tab=all&q=khongcodau_zzz")
+    assert code not in page.text
+    assert code in officer.get("/?tab=all&kind=phan_anh").text
+    assert code not in officer.get("/?tab=all&kind=to_giac").text
+    assert code in officer.get("/?tab=new").text
+    assert code not in officer.get("/?tab=in_progress").text
+    assert 'id="overdue-count"' in officer.get("/").text
+
+
+def test_admin_manages_accounts(console):
+    admin = console.session("admin")
+    admin.get("/accounts/")
+    r = admin.post("/accounts/new", {"username": "can_bo_moi", "display_name": "Trung úy Hoàng Văn C",
+                                     "unit_id": console.units["B"].id, "role": "officer",
+                                     "password": "mot-mat-khau-dai"})
+    assert r.status_code == 302
+    account = console.accounts.by_username("can_bo_moi")
+    assert account and account.role == "officer" and account.unit_id == console.units["B"].id
+    assert console.session("can_bo_moi", "mot-mat-khau-dai").get("/").status_code == 200
+    admin.get("/accounts/")
+    admin.post(f"/accounts/{account.id}", {"display_name": "Trung úy Hoàng Văn C", "unit_id": console.units["B"].id,
+                                           "role": "officer"})  # no 'active': deactivated
+    assert console.accounts.by_username("can_bo_moi").active is False
+    assert console.session().login("can_bo_moi", "mot-mat-khau-dai").url.endswith("/login")
