@@ -56,11 +56,10 @@ def create_app(settings: Optional[Settings] = None, *, store: Any = None) -> Fla
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.extensions["anninh"] = open_services(settings, store=store)
-    CSRFProtect(app)
-
     from anninh.console import auth, filters
     from anninh.console.views import accounts, attachments, exports, handling, reports
-    auth.init(app)
+    auth.init(app)  # first: anonymous requests go to the login page before any other check
+    CSRFProtect(app)
     filters.init(app)
     for bp in (auth.bp, reports.bp, handling.bp, attachments.bp, exports.bp, accounts.bp):
         app.register_blueprint(bp)

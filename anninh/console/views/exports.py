@@ -33,7 +33,12 @@ def _svc():
 @bp.route("/")
 def form():
     units = policy.export_units(current_user)
-    return render_template("exports.html", kinds=KINDS, statuses=STATUSES, units=units)
+    if units is None:
+        from anninh.reports.units import all_units
+        choices = [u.name for u in all_units()]
+    else:
+        choices = units
+    return render_template("exports.html", kinds=KINDS, statuses=STATUSES, units=choices)
 
 
 def _day(raw: Optional[str]) -> Optional[date]:
