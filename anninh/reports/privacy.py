@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Iterable, Optional
+from typing import Iterable, List, Optional, Tuple
 
 PHONE_MASK = "[PHONE]"
 ID_MASK = "[ID]"
@@ -36,13 +36,28 @@ def _phone_repl(m: "re.Match[str]") -> str:
     return ID_MASK
 
 
+def number_spans(text: str) -> List[Tuple[int, int, str]]:
+    """(start, end, kind) of the phone ("phone") and ID ("id") numbers in ``text``, in order
+    and never overlapping: what ``mask_text`` replaces (publication masking uses it too)."""
+    spans: List[Tuple[int, int, str]] = []
+    for m in _PHONE_RE.finditer(text):
+        spans.append((m.start(), m.end(), "phone" if _phone_repl(m) == PHONE_MASK else "id"))
+    for pattern in (_GROUPED_RE, _ID_RE):
+        for m in pattern.finditer(text):
+            if not any(s < m.end() and m.start() < e for s, e, _ in spans):
+                spans.append((m.start(), m.end(), "id"))
+    return sorted(spans)
+
+
 def mask_text(text: Optional[str]) -> str:
     """Return ``text`` with phone and ID numbers replaced. ``None`` becomes ``""``."""
     if not text:
         return "" if text is None else text
-    text = _PHONE_RE.sub(_phone_repl, text)
-    text = _GROUPED_RE.sub(ID_MASK, text)
-    return _ID_RE.sub(ID_MASK, text)
+    out, last = [], 0
+    for start, end, kind in number_spans(text):
+        out += [text[last:start], PHONE_MASK if kind == "phone" else ID_MASK]
+        last = end
+    return "".join(out) + text[last:]
 
 
 def contains_pii(text: Optional[str]) -> bool:
