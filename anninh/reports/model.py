@@ -156,7 +156,10 @@ class AuditEntry:
 @dataclass(frozen=True)
 class NotifyResult:
     """Outcome of one notification attempt. ``error_code`` is the channel's code (Zalo: -230 =
-    outside the 7-day window for free messages, ...)."""
+    outside the 7-day window for free messages, ...). ``not_sent``: nothing was sent on purpose
+    (e.g. outside the reply window); ``reply_to``: the citizen's message the reply quoted."""
     ok: bool
     error_code: Optional[int] = None
     error: Optional[str] = None
+    not_sent: bool = False
+    reply_to: Optional[str] = None

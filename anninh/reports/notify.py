@@ -6,6 +6,13 @@ text) -> (ok, error_code, message)`` coroutine function (the Zalo connector in
 audit trail, whatever happens (ok, refused with Zalo's code such as -230 = outside the 7-day
 window, exception, timeout, no notifier configured).
 
+``default_notifier()`` is what the officer tools use when no notifier is named: the production
+Zalo notifier (``anninh.reports.zalo_notifier``: the connector's token store and client, replies
+inside Zalo's reply window only) whenever the Zalo channel is configured (``ZALO_OA_ID`` or
+``ZALO_ACCOUNTS_FILE``), else what ``REPORTS_NOTIFIER`` says, else None. The web console calls
+``notify_report_sync(store, code, text, default_notifier(), trigger="officer_reply",
+actor="account:<username>")``.
+
 Choosing a notifier from the command line or the environment (``--notifier`` /
 ``REPORTS_NOTIFIER``), see ``load_notifier``:
 
@@ -20,7 +27,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
-from typing import Any, Awaitable, Callable, Optional, Protocol, Tuple, runtime_checkable
+import threading
+from typing import (Any, Awaitable, Callable, Dict, Mapping, Optional, Protocol, Tuple,
+                    runtime_checkable)
 
 from anninh.reports.model import NotifyResult, Report
 from anninh.reports.privacy import get_logger, mask_text
@@ -53,11 +62,13 @@ class ZaloNotifier:
     async def notify(self, report: Report, text: str) -> NotifyResult:
         if (report.channel or "").lower() != self.channel:
             return NotifyResult(False, None, f"channel {report.channel!r} is not handled by the Zalo notifier")
-        if not report.oa_id or not report.sender_id:
+        from anninh.reports.zalo_notifier import zalo_ids
+        oa_id, user_id = zalo_ids(report)
+        if not oa_id or not user_id:
             return NotifyResult(False, None, "the report has no Zalo OA id or user id to reply to")
         try:
             ok, code, message = await asyncio.wait_for(
-                self._send_text(report.oa_id, report.sender_id, text), timeout=self._timeout)
+                self._send_text(oa_id, user_id, text), timeout=self._timeout)
         except asyncio.TimeoutError:
             return NotifyResult(False, None, f"no answer from Zalo within {self._timeout:g} s")
         except Exception as exc:  # the channel failing must never break the officer's change
@@ -131,6 +142,27 @@ def load_notifier(spec: Optional[str] = None) -> Optional[Notifier]:
     return notifier
 
 
+_DEFAULT: Dict[Tuple[Tuple[str, str], ...], Notifier] = {}
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_notifier(environ: Optional[Mapping[str, str]] = None) -> Optional[Notifier]:
+    """The Zalo connector notifier when the Zalo channel is configured, else ``REPORTS_NOTIFIER``'s
+    notifier, else None. One per configuration and process (the token store stays open).
+
+    Raises ValueError with a clear message for a bad configuration."""
+    env = os.environ if environ is None else environ
+    from anninh.reports.zalo_notifier import ZaloConnectorNotifier, zalo_configured
+    if not zalo_configured(env):
+        return load_notifier(env.get(ENV_NOTIFIER) or "none")
+    key = tuple(sorted((k, v) for k, v in env.items() if k.startswith(("ZALO_", "REPORTS_"))))
+    with _DEFAULT_LOCK:
+        notifier = _DEFAULT.get(key)
+        if notifier is None:
+            notifier = _DEFAULT[key] = ZaloConnectorNotifier.from_env(env)
+    return notifier
+
+
 async def notify_report(store: Any, code: str, text: str, notifier: Optional[Notifier], *,
                         trigger: str, actor: str = "system") -> NotifyResult:
     """One notification attempt for report ``code``, recorded in its audit trail.
@@ -149,13 +181,14 @@ async def notify_report(store: Any, code: str, text: str, notifier: Optional[Not
                                 trigger=trigger, actor=actor, skipped=True)
         return result
     try:
-        result = await notifier.notify(report, text)
+        notify_in = getattr(notifier, "notify_in", None)  # counts earlier notifications (window)
+        result = await (notify_in(store, report, text) if notify_in else notifier.notify(report, text))
         if not isinstance(result, NotifyResult):
             result = NotifyResult(False, None, f"notifier returned {type(result).__name__}, not NotifyResult")
     except Exception as exc:
         result = NotifyResult(False, None, mask_text(f"{type(exc).__name__}: {exc}"))
     await asyncio.to_thread(store.record_notification, report.code, result, text=text,
-                            trigger=trigger, actor=actor)
+                            trigger=trigger, actor=actor, skipped=result.not_sent)
     if result.ok:
         log.info("report %s: citizen notified (%s)", report.code, trigger)
     else:

@@ -550,6 +550,8 @@ class ReportStore:
             details["error_code"] = result.error_code
         if result.error:
             details["error"] = result.error
+        if result.reply_to:
+            details["reply_to"] = result.reply_to
         with writer(self.engine).begin() as conn:
             _audit(conn, report.id, actor or SYSTEM_ACTOR, "notify", new=outcome, details=details)
 

@@ -6,6 +6,10 @@
 - ``POST /v4/oa/access_token``: refresh (single-use refresh tokens) and authorization-code grants,
   checked against the app secret key in the ``secret_key`` header.
 - ``GET /v2.0/oa/getoa``: OA info (token check).
+- Replies that quote a citizen's message (``recipient.message_id`` instead of ``user_id``): the
+  message id must have been announced with ``note_inbound`` (what the citizen sent); a reply more
+  than ``reply_hours`` after it, or beyond ``reply_limit`` replies to it, gets -232 (interaction
+  expired), as Zalo's 48 hours / 8 messages rule says.
 - Fault injection, FIFO per target ("message" or "oauth"): Zalo error codes (-216, -230, -32, ...),
   HTTP statuses (5xx, 429 with Retry-After), slow answers (``delay``).
 - Control API under ``/_fake/`` (JSON) so another process (the benchmark, a Rasa under test) can be
@@ -76,6 +80,7 @@ class _State:
     faults: List[Fault] = field(default_factory=list)
     messages: List[Dict[str, Any]] = field(default_factory=list)
     requests: List[Dict[str, Any]] = field(default_factory=list)
+    inbound: Dict[str, Dict[str, Any]] = field(default_factory=dict)  # msg_id -> oa, user, at, replies
     refresh_calls: int = 0
     refresh_in_flight: int = 0
     max_refresh_in_flight: int = 0
@@ -83,8 +88,11 @@ class _State:
 
 class FakeZalo:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, access_ttl: float = 90000.0,
-                 max_buttons: int = 5, text_limit: int = 2000) -> None:
+                 max_buttons: int = 5, text_limit: int = 2000, reply_hours: float = 48.0,
+                 reply_limit: int = 8) -> None:
         self.host = host
+        self.reply_hours = reply_hours
+        self.reply_limit = reply_limit
         self.port = port
         self.access_ttl = access_ttl
         self.max_buttons = max_buttons
@@ -213,6 +221,12 @@ class FakeZalo:
                 del self._state.access[token]
             return len(gone)
 
+    def note_inbound(self, oa_id: str, user_id: str, msg_id: str, at: Optional[float] = None) -> None:
+        """A message the citizen sent to the OA (so that a reply may quote its ``msg_id``)."""
+        with self._lock:
+            self._state.inbound[msg_id] = {"oa_id": oa_id, "user_id": user_id,
+                                           "at": time.time() if at is None else at, "replies": 0}
+
     def add_fault(self, **kwargs: Any) -> None:
         with self._lock:
             self._state.faults.append(Fault(**kwargs))
@@ -312,9 +326,10 @@ class FakeZalo:
     def _validate(self, body: Any) -> Tuple[int, str]:
         if not isinstance(body, dict):
             return -201, "body must be an object"
-        user_id = (body.get("recipient") or {}).get("user_id") if isinstance(body.get("recipient"), dict) else None
+        recipient = body.get("recipient") if isinstance(body.get("recipient"), dict) else {}
+        user_id = recipient.get("user_id") or recipient.get("message_id")
         if not isinstance(user_id, str) or not user_id:
-            return -201, "recipient.user_id missing"
+            return -201, "recipient.user_id or recipient.message_id missing"
         message = body.get("message")
         if not isinstance(message, dict) or not (message.get("text") or message.get("attachment")):
             return -201, "message must have text or attachment"
@@ -349,6 +364,21 @@ class FakeZalo:
                 return -233, "unknown template"
         return 0, ""
 
+    def _recipient(self, recipient: Dict[str, Any], oa_id: Optional[str], now: float
+                   ) -> Tuple[Optional[str], Optional[str], int, str]:
+        """(user_id, quoted msg_id, error code, why) of a valid message's recipient."""
+        reply_to = recipient.get("message_id")
+        if not reply_to:
+            return recipient["user_id"], None, 0, ""
+        with self._lock:
+            inbound = self._state.inbound.get(reply_to)
+            if inbound is None or inbound["oa_id"] != oa_id:
+                return None, reply_to, -201, "message_id is not a message sent to this OA"
+            if now - inbound["at"] > self.reply_hours * 3600 or inbound["replies"] >= self.reply_limit:
+                return None, reply_to, -232, "Interaction expired"
+            inbound["replies"] += 1
+            return inbound["user_id"], reply_to, 0, ""
+
     async def _send_message(self, request: web.Request) -> web.Response:
         received_at = time.time()
         token = request.headers.get("access_token")
@@ -371,20 +401,22 @@ class FakeZalo:
                 outcome = -201
                 return self._zalo_error(-201, "body is not JSON")
             code, why = self._validate(body)
+            if not code:
+                user_id, reply_to, code, why = self._recipient(body["recipient"], oa_id, received_at)
             if code:
                 outcome = code
                 return self._zalo_error(code, why)
             message_id = secrets.token_hex(16)
             with self._changed:
                 self._state.messages.append({
-                    "seq": next(self._seq), "oa_id": oa_id, "user_id": body["recipient"]["user_id"],
+                    "seq": next(self._seq), "oa_id": oa_id, "user_id": user_id, "reply_to": reply_to,
                     "message": body["message"], "message_id": message_id,
                     "received_at": received_at, "answered_at": time.time(),
                 })
                 self._changed.notify_all()
             self._wake_pollers()
             return web.json_response({"error": 0, "message": "Success",
-                                      "data": {"message_id": message_id, "user_id": body["recipient"]["user_id"]}})
+                                      "data": {"message_id": message_id, "user_id": user_id}})
         finally:
             with self._lock:
                 self._state.requests.append({"path": "message", "oa_id": oa_id, "outcome": outcome,
