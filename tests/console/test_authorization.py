@@ -38,7 +38,7 @@ ROUTES = {
     "accounts.update": ("POST", "/accounts/{account}", "admin"),
 }
 FORM = {"status": "in_progress", "note": "ghi chú", "text": "Dạ, công an đã nhận tin", "assignee": "officer_b",
-        "to_unit": "Công an tỉnh Cao Bằng", "reason": "chuyển", "masked": "Đã xử lý", "format": "csv",
+        "to_unit": "Công an tỉnh Cao Bằng", "reason": "chuyển", "masked": "Đã xử lý", "original": "Đã xử lý", "format": "csv",
         "contact": "1", "username": "mallory", "password": "0123456789abc", "role": "admin", "active": "1"}
 
 

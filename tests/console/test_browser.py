@@ -110,9 +110,9 @@ def test_browser_flow(console, driver, size):
     submit(driver, "form-status", status="resolved", note="Đã xác minh và xử lý")
     assert console.store.require(code).status == "resolved"
     submit(driver, "form-publish", text="Đã xử lý nhóm đánh bạc; gọi 0912 345 678 nếu cần")
-    assert "[PHONE]" in driver.find_element(By.ID, "publish-masked").text
+    assert "[số điện thoại]" in driver.find_element(By.ID, "publish-masked").text
     shot(driver, f"{prefix}-5-preview")
     driver.find_element(By.CSS_SELECTOR, "#form-publish-confirm button").click()
-    assert driver.find_element(By.ID, "published-result").text == "Đã xử lý nhóm đánh bạc; gọi [PHONE] nếu cần"
-    assert console.store.require(code).published_result.endswith("[PHONE] nếu cần")
+    assert driver.find_element(By.ID, "published-result").text == "Đã xử lý nhóm đánh bạc; gọi [số điện thoại] nếu cần"
+    assert console.store.require(code).published_result.endswith("[số điện thoại] nếu cần")
     shot(driver, f"{prefix}-6-published")

@@ -44,14 +44,15 @@ def test_assign_status_note_transfer_reply_publish(console):
     assert head_b.get(f"/r/{code}").status_code == 200
     head_b.post(f"/r/{code}/status", {"status": "resolved", "note": "Đã xác minh, xử lý xong"})
     preview = head_b.post(f"/r/{code}/publish", {"text": "Đã xử lý, liên hệ 0912 345 678"})
-    assert preview.status_code == 200 and "[PHONE]" in preview.text
+    assert preview.status_code == 200 and "[số điện thoại]" in preview.text
     assert console.store.require(code).published_result is None  # nothing before the confirm step
     head_b.get(f"/r/{code}")  # fresh token
-    r = head_b.post(f"/r/{code}/publish/confirm", {"masked": "Đã xử lý, liên hệ 0912 345 678"})
-    assert r.status_code == 400  # only the masked text can be published
-    r = head_b.post(f"/r/{code}/publish/confirm", {"masked": "Đã xử lý, liên hệ [PHONE]"})
+    original = "Đã xử lý, liên hệ 0912 345 678"
+    r = head_b.post(f"/r/{code}/publish/confirm", {"original": original, "masked": original})
+    assert r.status_code == 400  # only the masked text the officer saw can be published
+    r = head_b.post(f"/r/{code}/publish/confirm", {"original": original, "masked": "Đã xử lý, liên hệ [số điện thoại]"})
     assert r.status_code == 302
-    assert console.store.require(code).published_result == "Đã xử lý, liên hệ [PHONE]"
+    assert console.store.require(code).published_result == "Đã xử lý, liên hệ [số điện thoại]"
 
 
 def test_inbox_tabs_filters_and_overdue(console):

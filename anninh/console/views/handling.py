@@ -116,16 +116,18 @@ def publish_preview(code: str):
         flash(svc.labels.publish_empty, "error")
         return redirect(url_for("reports.report", code=r.code))
     return render_template("publish_preview.html", r=r, original=text,
-                           masked=adapters.mask_for_publication(text))
+                           masked=adapters.mask_for_publication(text, r))
 
 
 @bp.route("/publish/confirm", methods=["POST"])
 def publish_confirm(code: str):
-    """Step 2: publish exactly the masked text the officer saw."""
+    """Step 2: publish the masked text, only if it is still exactly what the officer saw."""
     svc = _svc()
     r = visible_report(code, policy.PUBLISH)
-    masked = form_text(request.form, "masked", 5000)
-    if not masked or adapters.mask_for_publication(masked) != masked:
+    original = form_text(request.form, "original", 5000)
+    shown = form_text(request.form, "masked", 5000)
+    masked = adapters.mask_for_publication(original, r) if original else ""
+    if not masked or masked != shown:
         abort(400)
     return _run(r.code, "published_ok", lambda: svc.store.publish_result(r.code, masked,
                                                                          actor=current_user.actor))
