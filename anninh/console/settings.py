@@ -9,7 +9,7 @@
 | ``CONSOLE_MAX_FAILURES`` / ``CONSOLE_MAX_FAILURES_PER_ADDRESS`` | 5 / 20 | failed logins within 15 minutes before login is refused |
 | ``REPORTS_DB_URL`` (+ ``REPORTS_DB_SCHEMA``) | ``var/reports.db`` | the reports database (shared with the assistant) |
 | ``REPORTS_ATTACHMENTS_DIR`` | ``var/attachments`` | stored photos and videos |
-| ``TRACKER_DB_URL`` | ``var/tracker.db`` (SQLite) | the assistant's conversations, read only |
+| ``TRACKER_DB_URL`` | the SQLite file of ``$REPORTS_TRACKER_ENDPOINTS`` (``endpoints.yml``) | the assistant's conversations, read only |
 """
 from __future__ import annotations
 
@@ -76,6 +76,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
+        from anninh.console.transcript import tracker_db_url
         from anninh.reports.attachments import default_attachments_dir
         return cls(
             host=os.environ.get("CONSOLE_HOST", "").strip() or "127.0.0.1",
@@ -88,6 +89,5 @@ class Settings:
             db_url=os.environ.get("REPORTS_DB_URL") or None,
             db_schema=os.environ.get("REPORTS_DB_SCHEMA") or None,
             attachments_dir=default_attachments_dir(),
-            tracker_db_url=os.environ.get("TRACKER_DB_URL", "").strip()
-            or f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}",
+            tracker_db_url=tracker_db_url(),
         )

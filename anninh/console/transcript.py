@@ -25,6 +25,32 @@ class Line:
     at: Optional[datetime]
 
 
+def tracker_db_url(environ=None) -> Optional[str]:
+    """``$TRACKER_DB_URL``; else the SQLite file of the tracker store named in the endpoints file
+    the reply notifier reads too (``$REPORTS_TRACKER_ENDPOINTS``, default ``endpoints.yml``)."""
+    import os
+    from pathlib import Path
+
+    import yaml
+
+    from anninh import PROJECT_ROOT
+    env = os.environ if environ is None else environ
+    if env.get("TRACKER_DB_URL", "").strip():
+        return env["TRACKER_DB_URL"].strip()
+    file = Path(env.get("REPORTS_TRACKER_ENDPOINTS") or "endpoints.yml")
+    file = file if file.is_absolute() else PROJECT_ROOT / file
+    try:
+        config = (yaml.safe_load(file.read_text(encoding="utf-8")) or {}).get("tracker_store") or {}
+    except (OSError, yaml.YAMLError, AttributeError):
+        return None
+    db = str(config.get("db") or "")
+    kind = f"{config.get('type', '')} {config.get('dialect', '')}".lower()
+    if not db or "sqlite" not in kind:
+        return None  # PostgreSQL trackers: set TRACKER_DB_URL
+    path = Path(db) if Path(db).is_absolute() else PROJECT_ROOT / db
+    return f"sqlite:///{path}"
+
+
 class TranscriptReader:
     def __init__(self, url: Optional[str]):
         self.url = url

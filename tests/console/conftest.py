@@ -30,9 +30,9 @@ def _drop_schema(schema: str) -> None:
     engine.dispose()
 
 
-def console_for(backend: str, tmp) -> "tuple[Console, callable]":
+def console_for(backend: str, tmp, fake) -> "tuple[Console, callable]":
     if backend == "sqlite":
-        console = start_console(tmp, f"sqlite:///{tmp / 'reports.db'}", None)
+        console = start_console(tmp, f"sqlite:///{tmp / 'reports.db'}", None, fake)
         return console, lambda: None
     if not _pg_ok():
         service_missing(f"PostgreSQL is not reachable at {PG_URL}")
@@ -41,14 +41,22 @@ def console_for(backend: str, tmp) -> "tuple[Console, callable]":
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
-    console = start_console(tmp, PG_URL, schema)
+    console = start_console(tmp, PG_URL, schema, fake)
     return console, lambda: _drop_schema(schema)
 
 
+@pytest.fixture(scope="session")
+def fake_zalo():
+    from tests.fakes.fake_zalo import FakeZalo
+    fake = FakeZalo().start_in_thread()
+    yield fake
+    fake.stop_thread()
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def console(request, tmp_path_factory) -> Console:
+def console(request, tmp_path_factory, fake_zalo) -> Console:
     tmp = tmp_path_factory.mktemp(f"console-{request.param}")
-    c, cleanup = console_for(request.param, tmp)
+    c, cleanup = console_for(request.param, tmp, fake_zalo)
     try:
         yield c
     finally:

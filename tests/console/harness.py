@@ -3,7 +3,6 @@ schema), with units, accounts, reports, a stored photo and a conversation seeded
 from __future__ import annotations
 
 import io
-import json
 import re
 import sys
 import time
@@ -12,7 +11,6 @@ from pathlib import Path
 from typing import Dict, Optional
 
 import requests
-from sqlalchemy import create_engine, text
 
 from anninh.reports.model import AttachmentIn, NewReport
 from anninh.reports.store import ReportStore
@@ -29,7 +27,7 @@ ACCOUNTS = {  # username: (unit key, role)
     "officer_b": ("B", "officer"),
     "victim": ("A", "officer"),
 }
-SENDER = "oa1-user-{}"
+OA, APP, APP_KEY = "4300000000000777", "1200000000000777", "app-secret-777"
 
 
 def png_bytes(width: int = 64, height: int = 48) -> bytes:
@@ -47,25 +45,34 @@ def pick_units():
     return {"P": province, "A": communes[0], "B": communes[1]}
 
 
-def make_tracker(path: Path) -> str:
-    url = f"sqlite:///{path}"
-    engine = create_engine(url, future=True)
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, sender_id VARCHAR(255) "
-                          "NOT NULL, type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
-                          "action_name VARCHAR(255), data TEXT)"))
-    engine.dispose()
-    return url
+def tracker_endpoints(tmp: Path) -> Path:
+    endpoints = tmp / "endpoints.yml"
+    endpoints.write_text("tracker_store:\n  type: components.tracker_store.SQLiteTrackerStore\n"
+                         f"  db: {tmp / 'tracker.db'}\n", encoding="utf-8")
+    return endpoints
 
 
-def add_chat(tracker_url: str, sender: str, lines) -> None:
-    engine = create_engine(tracker_url, future=True)
-    with engine.begin() as conn:
-        t = time.time() - 600
-        for i, (who, body) in enumerate(lines):
-            conn.execute(text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (:s, :t, :ts, :d)"),
-                         {"s": sender, "t": who, "ts": t + i, "d": json.dumps({"event": who, "text": body})})
-    engine.dispose()
+def add_chat(console: "Console", user: str, lines, *, age_hours: float = 1.0) -> str:
+    """The citizen ``user`` talked with the assistant ``age_hours`` ago (Rasa's tracker store and
+    the fake Zalo API agree on the last message); returns the citizen's last msg_id."""
+    import asyncio
+    from rasa.shared.core.events import BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from anninh.reports.conversations import TrackerConversations
+    at = time.time() - age_hours * 3600
+    events, msg_id = [], None
+    for i, (who, body) in enumerate(lines):
+        if who == "user":
+            msg_id = f"msg-{user}-{i}"
+            events.append(UserUttered(body, timestamp=at + i, input_channel="zalo", message_id=msg_id,
+                                      metadata={"zalo": {"oa_id": OA, "user_id": user, "msg_id": msg_id,
+                                                         "timestamp": str(int((at + i) * 1000))}}))
+            console.fake.note_inbound(OA, user, msg_id, at=at + i)
+        else:
+            events.append(BotUttered(body, timestamp=at + i))
+    store = TrackerConversations.from_endpoints(str(console.endpoints))._store
+    asyncio.run(store.save(DialogueStateTracker.from_events(f"{OA}:{user}", events)))
+    return msg_id
 
 
 @dataclass
@@ -74,7 +81,8 @@ class Console:
     store: ReportStore
     units: Dict[str, object]
     attachments_dir: Path
-    tracker_url: str
+    endpoints: Path
+    fake: object
     server: Optional[Server] = None
     reports: Dict[str, str] = field(default_factory=dict)
 
@@ -82,6 +90,10 @@ class Console:
     def accounts(self):
         from anninh.reports.accounts import AccountStore
         return AccountStore(self.store.engine)
+
+    def user(self, tag: str) -> str:
+        """The Zalo user id of the citizen behind the reports tagged ``tag`` (one per backend)."""
+        return f"{tag}-{self.store.engine.dialect.name}"
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -98,8 +110,8 @@ class Console:
         atts = [AttachmentIn(url=f"https://zalo.example/{tag}.png", media_type="image")] if photo else []
         sub = self.store.create_report(NewReport(
             kind=extra.pop("kind", "tin_bao"), description=description, place_text="thôn Nà Pồng",
-            latitude=22.6657, longitude=106.2579, attachments=atts, channel="zalo", oa_id="oa1",
-            sender_id=SENDER.format(tag), unit=self.units[unit_key].name, **extra))
+            latitude=22.6657, longitude=106.2579, attachments=atts, channel="zalo", oa_id=OA,
+            sender_id=f"{OA}:{self.user(tag)}", unit=self.units[unit_key].name, **extra))
         if photo:
             report = self.store.require(sub.code)
             folder = self.attachments_dir / sub.code
@@ -142,7 +154,8 @@ class Browser:
         return self.post("/login", {"username": username, "password": password}, allow_redirects=True)
 
 
-def start_console(tmp: Path, db_url: str, schema: Optional[str], *, extra_env: Optional[dict] = None) -> Console:
+def start_console(tmp: Path, db_url: str, schema: Optional[str], fake, *,
+                  extra_env: Optional[dict] = None) -> Console:
     store = ReportStore.open(db_url, schema=schema, migrate=True, use_content=False,
                              default_unit=pick_units()["P"].name)
     units = pick_units()
@@ -152,12 +165,18 @@ def start_console(tmp: Path, db_url: str, schema: Optional[str], *, extra_env: O
                         role=role, actor="test")
     att_dir = tmp / "attachments"
     att_dir.mkdir(parents=True, exist_ok=True)
-    tracker_url = make_tracker(tmp / "tracker.db")
-    console = Console("", store, units, att_dir, tracker_url)
+    endpoints = tracker_endpoints(tmp)
+    console = Console("", store, units, att_dir, endpoints, fake)
     port = free_port()
+    pair = fake.issue_tokens(OA, APP, APP_KEY)
     env = {"REPORTS_DB_URL": db_url, "REPORTS_DB_SCHEMA": schema or "", "CONSOLE_PORT": str(port),
            "CONSOLE_HOST": "127.0.0.1", "CONSOLE_SECRET_KEY": SECRET, "REPORTS_ATTACHMENTS_DIR": str(att_dir),
-           "TRACKER_DB_URL": tracker_url, "CONSOLE_MAX_FAILURES_PER_ADDRESS": "1000"}
+           "REPORTS_TRACKER_ENDPOINTS": str(endpoints), "CONSOLE_MAX_FAILURES_PER_ADDRESS": "1000",
+           # the reply to the citizen goes through the production notifier to the fake Zalo API
+           "ZALO_OA_ID": OA, "ZALO_APP_ID": APP, "ZALO_OA_SECRET_KEY": "oa-secret", "ZALO_APP_SECRET_KEY": APP_KEY,
+           "ZALO_REFRESH_TOKEN": pair["refresh_token"], "ZALO_API_BASE_URL": fake.url,
+           "ZALO_OAUTH_BASE_URL": fake.url, "ZALO_DB_PATH": str(tmp / "zalo.db"),
+           "REPORTS_ZALO_CREDENTIALS": str(tmp / "no-credentials.yml")}
     env.update(extra_env or {})
     console.server = Server("console", [sys.executable, "-m", "anninh.console"],
                             f"http://127.0.0.1:{port}/healthz", tmp / "console.log", env).wait_ready(60)

@@ -138,8 +138,8 @@ def test_export_is_limited_to_own_unit_and_contact_exports_are_audited(console, 
 
 
 def test_own_unit_officer_sees_report_photo_and_conversation(console, report_a, report_b):
-    from tests.console.harness import SENDER, add_chat
-    add_chat(console.tracker_url, SENDER.format("auth-a"),
+    from tests.console.harness import add_chat
+    add_chat(console, console.user("auth-a"),
              [("user", "toi muon bao tin, sdt 0912345678"), ("bot", "Dạ, xin mô tả sự việc")])
     browser = console.session("officer_a")
     page = browser.get("/")

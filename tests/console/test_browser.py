@@ -81,7 +81,9 @@ def test_browser_flow(console, driver, size):
     from selenium.webdriver.common.by import By
     driver.set_window_size(*SIZES[size])
     tag = f"browser-{size}"
+    from tests.console.harness import add_chat
     code = console.new_report("P", "Phát hiện nhóm người tụ tập đánh bạc tại bãi đất trống.", photo=True, tag=tag)
+    add_chat(console, console.user(tag), [("user", "co nhom nguoi danh bac o bai dat"), ("bot", "Dạ, xin gửi ảnh")])
     prefix = f"{console.store.engine.dialect.name}-{size}"
 
     login(driver, console, "head_p")
@@ -103,8 +105,10 @@ def test_browser_flow(console, driver, size):
     submit(driver, "form-reply", text="Dạ, Công an xã đã nhận tin và đang xác minh.")
     flash = driver.find_element(By.CSS_SELECTOR, ".flash").text
     notify = [e for e in console.store.audit_trail(code) if e.action == "notify"]
-    assert len(notify) == 1 and notify[0].actor == "account:head_b"
-    assert flash  # the delivery outcome is shown
+    assert [(e.new_value, e.actor) for e in notify] == [("ok", "account:head_b")]
+    assert flash == "Đã gửi trả lời đến người dân."  # the delivery outcome is shown
+    [sent] = console.fake.messages_to(console.user(tag))  # the citizen receives it in Zalo
+    assert sent["message"]["text"] == "Dạ, Công an xã đã nhận tin và đang xác minh."
     shot(driver, f"{prefix}-4-replied")
 
     submit(driver, "form-status", status="resolved", note="Đã xác minh và xử lý")

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 
 def test_assign_status_note_transfer_reply_publish(console):
+    from tests.console.harness import add_chat
     code = console.new_report("A", "Có người lạ đột nhập kho", tag="handle")
+    msg_id = add_chat(console, console.user("handle"), [("user", "co nguoi dot nhap kho"), ("bot", "Dạ")])
     head = console.session("head_a")
     page = head.get(f"/r/{code}")
     assert page.status_code == 200 and 'id="form-transfer"' in page.text
@@ -25,8 +27,20 @@ def test_assign_status_note_transfer_reply_publish(console):
     assert r.status_code == 302
     notify = [e for e in console.store.audit_trail(code) if e.action == "notify"][-1]
     assert notify.actor == "account:head_a" and notify.details["trigger"] == "officer_reply"
+    assert notify.new_value == "ok" and notify.details["reply_to"] == msg_id
+    [sent] = console.fake.messages_to(console.user("handle"))
+    assert sent["message"]["text"] == "Dạ, công an xã đang xác minh tin của ông/bà."
     page = head.get(f"/r/{code}").text
-    assert "Dạ, công an xã đang xác minh" not in page or "a-notify" in page
+    assert "Đã gửi trả lời đến người dân." in page  # the outcome, shown after the redirect
+
+    # outside Zalo's reply window nothing is sent and the officer is told so
+    old = console.new_report("A", "Tin cũ", tag="handle-old")
+    add_chat(console, console.user("handle-old"), [("user", "alo")], age_hours=60)
+    head.get(f"/r/{old}")
+    head.post(f"/r/{old}/reply", {"text": "Dạ"})
+    assert console.fake.messages_to(console.user("handle-old")) == []
+    assert "Chưa gửi được trả lời" in head.get(f"/r/{old}").text
+    assert [e.new_value for e in console.store.audit_trail(old) if e.action == "notify"] == ["skipped"]
 
     # transfer without a reason is refused; with one the report leaves unit A
     head.post(f"/r/{code}/transfer", {"to_unit": console.units["B"].name, "reason": ""})
