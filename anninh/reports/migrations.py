@@ -1,23 +1,34 @@
-"""Numbered schema migrations, kept in code, recorded in the ``report_migrations`` table.
+"""Schema migrations of the reports database, through Alembic.
 
-Rules for adding one: append a ``Migration(n+1, ...)`` to ``MIGRATIONS``; never edit an
-existing migration (databases in the field already ran it); write its DDL so it runs on both
-SQLite and PostgreSQL; update ``schema.py`` to match (a test compares the two).
+The revisions live in ``anninh/reports/alembic/versions`` and are numbered ``0001``, ``0002``, ...:
+the number is the schema version. Revisions 0001–0003 are the three migrations of the former
+hand-written runner, unchanged. Alembic keeps the current revision in ``report_alembic_version``;
+``report_migrations`` (the old runner's table) stays as the history: one row per applied version
+with its name and time. Older code reads that table too, so it refuses a database migrated
+further than it knows ("newer than this code").
 
-Each migration runs in its own transaction together with the row that records it (DDL is
-transactional on both SQLite and PostgreSQL), so a failed migration leaves the database at
-the previous version. Concurrent ``migrate`` runs are serialised (SQLite write lock,
-PostgreSQL advisory lock) and re-check the version inside the lock, so running it twice, or
-from two processes at once, is harmless.
+Adding a revision: copy the latest file, number it n+1, write DDL that runs on SQLite and
+PostgreSQL, update ``schema.py`` to match (a test compares the two). Never edit an applied one.
+
+``migrate`` runs the whole upgrade in one transaction (DDL is transactional on both SQLite and
+PostgreSQL), so a failure leaves the database as it was. Concurrent runs are serialised (SQLite
+write lock through ``BEGIN IMMEDIATE``, PostgreSQL advisory lock) and re-read the version inside
+the lock, so running it twice, or from two processes at once, is harmless. A database created
+by the old runner (no Alembic table, versions in ``report_migrations``) is stamped with the
+matching revision, then upgraded in place.
 """
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
-from typing import Callable, List, Optional
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, List, Optional, Tuple
 
-from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer,
-                        MetaData, String, Table, Text, func, insert, inspect, select, text)
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import func, insert, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from anninh.reports.db import engine_schema, writer
@@ -25,148 +36,86 @@ from anninh.reports.errors import SchemaVersionError
 from anninh.reports.schema import migrations_table
 from anninh.reports.timeutil import utcnow
 
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    apply: Callable[[Connection], None]
+ALEMBIC_DIR = Path(__file__).resolve().with_name("alembic")
+VERSION_TABLE = "report_alembic_version"
+LEGACY_LATEST = 3  # the last version the hand-written runner knew
 
 
-# ---------------------------------------------------------------------------------------------
-# Migration 1: initial tables. FROZEN: this is what version 1 looked like; do not edit.
-def _m1_initial(conn: Connection) -> None:
-    md = MetaData()
-    Table(
-        "report_counters", md,
-        Column("kind", String(16), primary_key=True),
-        Column("year", Integer, primary_key=True, autoincrement=False),
-        Column("last_seq", Integer, nullable=False),
-    )
-    reports = Table(
-        "reports", md,
-        Column("id", Integer, primary_key=True),
-        Column("code", String(32), nullable=False, unique=True),
-        Column("kind", String(16), nullable=False),
-        Column("status", String(20), nullable=False),
-        Column("description", Text, nullable=False),
-        Column("place_text", Text),
-        Column("latitude", Float),
-        Column("longitude", Float),
-        Column("incident_time_text", Text),
-        Column("contact_name", String(200)),
-        Column("contact_phone", String(40)),
-        Column("anonymous", Boolean, nullable=False),
-        Column("channel", String(32), nullable=False),
-        Column("oa_id", String(64)),
-        Column("sender_id", String(128)),
-        Column("unit", String(200)),
-        Column("unit_source", String(16)),
-        Column("assigned_to", String(200)),
-        Column("published_result", Text),
-        Column("published_at", DateTime),
-        Column("created_at", DateTime, nullable=False),
-        Column("updated_at", DateTime, nullable=False),
-        Column("closed_at", DateTime),
-    )
-    Index("ix_reports_sender", reports.c.channel, reports.c.sender_id)
-    Table(
-        "report_attachments", md,
-        Column("id", Integer, primary_key=True),
-        Column("report_id", Integer, ForeignKey("reports.id"), nullable=False, index=True),
-        Column("position", Integer, nullable=False),
-        Column("url", Text, nullable=False),
-        Column("media_type", String(16), nullable=False),
-        Column("status", String(16), nullable=False),
-        Column("local_path", Text),
-        Column("content_type", String(128)),
-        Column("size_bytes", BigInteger),
-        Column("sha256", String(64)),
-        Column("attempts", Integer, nullable=False),
-        Column("error", Text),
-        Column("created_at", DateTime, nullable=False),
-        Column("updated_at", DateTime, nullable=False),
-        Index("ix_report_attachments_status", "status"),
-    )
-    Table(
-        "report_audit", md,
-        Column("id", Integer, primary_key=True),
-        Column("report_id", Integer, ForeignKey("reports.id"), nullable=False, index=True),
-        Column("at", DateTime, nullable=False),
-        Column("actor", String(200), nullable=False),
-        Column("action", String(32), nullable=False),
-        Column("old_value", Text),
-        Column("new_value", Text),
-        Column("note", Text),
-        Column("details", Text),
-    )
-    md.create_all(conn, checkfirst=False)
+def _config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    return cfg
 
 
-# Migration 2: idempotent submissions (a chat form retrying a submit gets the same ticket)
-# and the indexes the officer listing uses. FROZEN.
-def _m2_idempotency_and_indexes(conn: Connection) -> None:
-    conn.execute(text("ALTER TABLE reports ADD COLUMN idempotency_key VARCHAR(128)"))
-    conn.execute(text("CREATE UNIQUE INDEX ux_reports_idempotency "
-                      "ON reports (channel, sender_id, idempotency_key)"))
-    conn.execute(text("CREATE INDEX ix_reports_unit_status ON reports (unit, status)"))
-    conn.execute(text("CREATE INDEX ix_reports_created_at ON reports (created_at)"))
+@lru_cache(maxsize=1)
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_config())
 
 
-# Migration 3: requests to talk to an officer (human handoff). FROZEN.
-def _m3_handoffs(conn: Connection) -> None:
-    md = MetaData()
-    Table(
-        "report_handoffs", md,
-        Column("id", Integer, primary_key=True),
-        Column("channel", String(32), nullable=False),
-        Column("sender_id", String(128), nullable=False),
-        Column("oa_id", String(64)),
-        Column("unit", String(200)),
-        Column("status", String(16), nullable=False),
-        Column("reason", Text),
-        Column("transcript", Text, nullable=False),
-        Column("requested_at", DateTime, nullable=False),
-        Column("expires_at", DateTime, nullable=False),
-        Column("closed_at", DateTime),
-        Column("closed_by", String(200)),
-        Column("note", Text),
-        Index("ix_report_handoffs_sender", "channel", "sender_id", "status"),
-        Index("ix_report_handoffs_status", "status"),
-    )
-    md.create_all(conn, checkfirst=False)
+def revision_id(version: int) -> str:
+    return f"{version:04d}"
 
 
-MIGRATIONS: List[Migration] = [
-    Migration(1, "initial tables", _m1_initial),
-    Migration(2, "idempotency key and listing indexes", _m2_idempotency_and_indexes),
-    Migration(3, "human handoff requests", _m3_handoffs),
-]
-LATEST_VERSION = MIGRATIONS[-1].version
+def _names() -> dict:
+    return {int(s.revision): (s.doc or s.revision) for s in _script().walk_revisions()}
+
+
+LATEST_VERSION = int(_script().get_current_head() or 0)
+
+
+def history_recorder(applied: List[int]) -> Callable:
+    """Alembic ``on_version_apply`` hook: one ``report_migrations`` row per applied revision."""
+    def record(*, ctx: MigrationContext, step, heads, run_args) -> None:
+        if not step.is_upgrade or step.is_stamp:
+            return
+        version = int(step.up_revision_id)
+        ctx.connection.execute(insert(migrations_table).values(
+            version=version, name=_names().get(version, step.up_revision_id)[:200], applied_at=utcnow()))
+        applied.append(version)
+    return record
 
 
 # ---------------------------------------------------------------------------------------------
-def _has_migrations_table(conn: Connection) -> bool:
-    return inspect(conn).has_table(migrations_table.name)
+def _state(conn: Connection) -> Tuple[int, bool]:
+    """(schema version, managed by Alembic). Raises SchemaVersionError for a version this code
+    does not know."""
+    insp = inspect(conn)
+    if insp.has_table(VERSION_TABLE):
+        revs = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+        if len(revs) > 1:
+            raise SchemaVersionError(f"the reports database has several schema heads ({', '.join(revs)})")
+        if revs:
+            rev = revs[0]
+            if not rev.isdigit():
+                raise SchemaVersionError(f"database schema revision {rev!r} is newer than this code "
+                                         f"({LATEST_VERSION}); update the code")
+            return int(rev), True
+    if insp.has_table(migrations_table.name):
+        have = int(conn.execute(select(func.max(migrations_table.c.version))).scalar() or 0)
+        if have > LEGACY_LATEST:  # history rows without Alembic's table: not ours to guess
+            raise SchemaVersionError(f"database schema version {have} is newer than this code "
+                                     f"({LATEST_VERSION}), or its Alembic table {VERSION_TABLE} is missing")
+        return have, False
+    return 0, False
 
 
 def current_version(engine: Engine) -> int:
     """The schema version of the database; 0 for an empty database."""
     with engine.connect() as conn:
-        if not _has_migrations_table(conn):
-            return 0
-        return int(conn.execute(select(func.max(migrations_table.c.version))).scalar() or 0)
+        return _state(conn)[0]
 
 
 def applied_migrations(engine: Engine) -> List[dict]:
+    """The history: ``{"version", "name", "applied_at"}`` per applied version, oldest first."""
     with engine.connect() as conn:
-        if not _has_migrations_table(conn):
+        if not inspect(conn).has_table(migrations_table.name):
             return []
         rows = conn.execute(select(migrations_table).order_by(migrations_table.c.version))
         return [dict(r._mapping) for r in rows]
 
 
 def _lock(conn: Connection, engine: Engine) -> None:
+    # Same key as the former runner's, so old and new code serialise against each other too.
     if conn.dialect.name == "postgresql":
         key = zlib.crc32(f"anninh.reports.migrate:{engine_schema(engine) or ''}".encode()) & 0x7FFFFFFF
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
@@ -184,31 +133,25 @@ def migrate(engine: Engine, target: Optional[int] = None) -> List[int]:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     with writer(engine).begin() as conn:
         _lock(conn, engine)
-        if not _has_migrations_table(conn):
+        have, managed = _state(conn)
+        if have > LATEST_VERSION:
+            raise SchemaVersionError(
+                f"database schema version {have} is newer than this code ({LATEST_VERSION})")
+        if have > target:
+            raise SchemaVersionError(f"database schema version {have} is newer than the requested "
+                                     f"{target}; downgrades are not supported")
+        if not inspect(conn).has_table(migrations_table.name):
             migrations_table.create(conn)
-    applied: List[int] = []
-    for migration in MIGRATIONS:
-        if migration.version > target:
-            break
-        with writer(engine).begin() as conn:
-            _lock(conn, engine)
-            have = int(conn.execute(select(func.max(migrations_table.c.version))).scalar() or 0)
-            if have > LATEST_VERSION:
-                raise SchemaVersionError(
-                    f"database schema version {have} is newer than this code ({LATEST_VERSION})")
-            if have >= migration.version:
-                continue
-            if have != migration.version - 1:
-                raise SchemaVersionError(f"database at version {have}, cannot apply {migration.version}")
-            migration.apply(conn)
-            conn.execute(insert(migrations_table).values(
-                version=migration.version, name=migration.name, applied_at=utcnow()))
-            applied.append(migration.version)
-    have = current_version(engine)
-    if have > target:
-        raise SchemaVersionError(
-            f"database schema version {have} is newer than the requested {target}; downgrades are not supported")
-    return applied
+        if have and not managed:  # created by the old runner: adopt it at its version
+            MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).stamp(
+                _script(), revision_id(have))
+        if have == target:
+            return []
+        cfg = _config()
+        cfg.attributes["connection"] = conn
+        cfg.attributes["applied"] = applied = []
+        command.upgrade(cfg, revision_id(target))
+    return list(applied)
 
 
 def check_schema(engine: Engine) -> None:

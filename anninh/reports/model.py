@@ -121,6 +121,18 @@ class Report:
     closed_at: Optional[datetime]
     idempotency_key: Optional[str]
     attachments: Tuple[Attachment, ...] = ()
+    due_at: Optional[datetime] = None  # handling deadline: received + kinds.<kind>.deadline_days
+
+    @property
+    def received_at(self) -> datetime:
+        return self.created_at
+
+    def is_overdue(self, now: Optional[datetime] = None) -> bool:
+        """Deadline passed and not closed. ``now``: naive UTC (default: the current time)."""
+        if self.due_at is None or self.is_closed:
+            return False
+        from anninh.reports.timeutil import utcnow
+        return self.due_at < (now or utcnow())
 
     @property
     def is_closed(self) -> bool:
@@ -163,3 +175,25 @@ class NotifyResult:
     error: Optional[str] = None
     not_sent: bool = False
     reply_to: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Note:
+    """An internal note on a report (officers only, never sent to the citizen)."""
+    id: int
+    code: str
+    actor: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A report moved from one police unit to another, with the reason."""
+    id: int
+    code: str
+    from_unit: Optional[str]
+    to_unit: str
+    reason: str
+    actor: str
+    at: datetime

@@ -1,7 +1,8 @@
 """The tables of the reports database as the code uses them (the LATEST schema version).
 
-The database itself is created and upgraded only by ``migrations.py``; a test checks that a
-freshly migrated database has exactly these tables, columns and indexes.
+The database itself is created and upgraded only by ``migrations.py`` (Alembic revisions in
+``alembic/versions``); a test checks that a freshly migrated database, and one upgraded from each
+version of the former hand-written runner, has exactly these tables, columns and indexes.
 
 All timestamps are naive UTC. Table names carry a ``report`` prefix so the database can be
 shared with other stores (e.g. Rasa's SQL tracker store) without collisions.
@@ -13,6 +14,13 @@ from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Float, ForeignKey
 
 metadata = MetaData()
 
+# Alembic's record of the current revision (created and written by Alembic itself).
+alembic_version = Table(
+    "report_alembic_version", metadata,
+    Column("version_num", String(32), primary_key=True),
+)
+
+# The history: one row per applied schema version (the former runner's table, kept).
 migrations_table = Table(
     "report_migrations", metadata,
     Column("version", Integer, primary_key=True, autoincrement=False),
@@ -54,12 +62,19 @@ reports = Table(
     Column("closed_at", DateTime),
     # version 2
     Column("idempotency_key", String(128)),
+    # version 4
+    Column("due_at", DateTime),  # handling deadline (content/reports.yml kinds.<kind>.deadline_days)
+    Column("search_text", Text),  # code, description and place, folded (anninh.reports.search)
 )
 Index("ix_reports_sender", reports.c.channel, reports.c.sender_id)
 Index("ux_reports_idempotency", reports.c.channel, reports.c.sender_id, reports.c.idempotency_key,
       unique=True)
 Index("ix_reports_unit_status", reports.c.unit, reports.c.status)
 Index("ix_reports_created_at", reports.c.created_at)
+Index("ix_reports_unit_created_at", reports.c.unit, reports.c.created_at)
+Index("ix_reports_status_created_at", reports.c.status, reports.c.created_at)
+Index("ix_reports_status_due_at", reports.c.status, reports.c.due_at)
+Index("ix_reports_assigned_to", reports.c.assigned_to, reports.c.created_at)
 
 attachments = Table(
     "report_attachments", metadata,
@@ -112,3 +127,60 @@ handoffs = Table(
 )
 Index("ix_report_handoffs_sender", handoffs.c.channel, handoffs.c.sender_id, handoffs.c.status)
 Index("ix_report_handoffs_status", handoffs.c.status)
+
+# version 4: the officers' console (anninh/reports/accounts.py, notes and transfers in store.py)
+accounts = Table(
+    "report_accounts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),  # lower case
+    Column("display_name", String(200), nullable=False),
+    Column("unit_id", String(64), nullable=False),  # content/units.yml id
+    Column("role", String(16), nullable=False),  # admin | unit_head | officer
+    Column("active", Boolean, nullable=False),
+    Column("password_hash", Text, nullable=False),  # Argon2 (argon2-cffi)
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("last_login_at", DateTime),
+)
+Index("ix_report_accounts_unit", accounts.c.unit_id)
+
+login_attempts = Table(
+    "report_login_attempts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64)),
+    Column("address", String(64)),
+    Column("ok", Boolean, nullable=False),
+    Column("at", DateTime, nullable=False),
+)
+Index("ix_report_login_attempts_user", login_attempts.c.username, login_attempts.c.at)
+Index("ix_report_login_attempts_address", login_attempts.c.address, login_attempts.c.at)
+
+account_audit = Table(
+    "report_account_audit", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("report_accounts.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(32), nullable=False),  # created | updated | password
+    Column("details", Text),  # JSON; never a password or its hash
+)
+
+notes = Table(
+    "report_notes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", Integer, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("actor", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+transfers = Table(
+    "report_transfers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", Integer, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("from_unit", String(200)),
+    Column("to_unit", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", DateTime, nullable=False),
+)

@@ -25,13 +25,18 @@ from anninh.reports.errors import (ConflictError, InvalidTransitionError, NotFou
 from anninh.reports.migrations import check_schema, migrate as run_migrations
 from anninh.reports.model import (ATTACHMENT_STATES, MEDIA_TYPES, STATUSES, TERMINAL_STATUSES,
                                   TRANSITIONS, Attachment, AttachmentIn, AuditEntry, CitizenView,
-                                  NewReport, NotifyResult, Report, Requester, Submission)
+                                  NewReport, Note, NotifyResult, Report, Requester, Submission,
+                                  Transfer)
+from anninh.reports import listing
 from anninh.reports.privacy import contains_pii, get_logger
 from anninh.reports.schema import attachments as attachments_t
 from anninh.reports.schema import audit as audit_t
 from anninh.reports.schema import counters as counters_t
+from anninh.reports.schema import notes as notes_t
 from anninh.reports.schema import reports as reports_t
-from anninh.reports.timeutil import utcnow, vn_day_start_utc, vn_year
+from anninh.reports.schema import transfers as transfers_t
+from anninh.reports.search import search_text
+from anninh.reports.timeutil import utcnow, vn_year
 
 log = get_logger(__name__)
 
@@ -43,6 +48,7 @@ MAX_TIME_TEXT = 500
 MAX_NAME = 200
 MAX_RESULT = 5_000
 MAX_NOTE = 2_000
+MAX_NOTE_TEXT = 10_000
 MAX_ATTACHMENTS = 50
 MAX_URL = 4_000
 CITIZEN_ACTOR = "citizen"
@@ -183,10 +189,13 @@ class ReportStore:
     """
 
     def __init__(self, engine: Engine, *, oa_units: Optional[Mapping[str, str]] = None,
-                 default_unit: Optional[str] = None, check: bool = True):
+                 default_unit: Optional[str] = None, check: bool = True,
+                 deadline_days: Optional[Mapping[str, int]] = None):
         self.engine = engine
         self.oa_units: Dict[str, str] = dict(oa_units or {})
         self.default_unit = default_unit
+        # kind -> days from receipt to the deadline; None: content/reports.yml, read when needed
+        self.deadline_days: Optional[Dict[str, int]] = dict(deadline_days) if deadline_days else None
         if check:
             check_schema(engine)
 
@@ -249,7 +258,9 @@ class ReportStore:
                 seq = self._next_seq(conn, kind, year)
                 code = format_code(kind, year, seq)
                 report_id = conn.execute(insert(reports_t).values(
-                    code=code, status="received", created_at=now, updated_at=now, **values)
+                    code=code, status="received", created_at=now, updated_at=now,
+                    due_at=now + timedelta(days=self._deadline_days(kind)),
+                    search_text=search_text(code, values["description"], values["place_text"]), **values)
                 ).inserted_primary_key[0]
                 for pos, att in enumerate(atts, start=1):
                     conn.execute(insert(attachments_t).values(
@@ -269,6 +280,13 @@ class ReportStore:
                  code, kind, unit, unit_source, len(atts))
         return Submission(code=code, report_id=int(report_id), unit=unit, unit_source=unit_source,
                           created_at=now)
+
+    def _deadline_days(self, kind: str) -> int:
+        if self.deadline_days is None:
+            from anninh.reports.texts import load_reports_content
+            content = load_reports_content()
+            self.deadline_days = {k: content.deadline_days(k) for k in KINDS}
+        return int(self.deadline_days[kind])
 
     def _validated_values(self, r: NewReport) -> Dict[str, Any]:
         if not isinstance(r, NewReport):
@@ -408,38 +426,65 @@ class ReportStore:
                 out.setdefault(r.report_id, []).append(_row_attachment(r))
         return out
 
-    def list_reports(self, *, unit: Optional[str] = None, status: Optional[str] = None,
-                     kind: Optional[str] = None, since: Optional[date] = None,
-                     until: Optional[date] = None, assigned_to: Optional[str] = None,
-                     limit: Optional[int] = None, oldest_first: bool = False) -> List[Report]:
-        """Reports matching all given filters. ``since``/``until``: Vietnam-local dates,
-        inclusive, on the date received."""
-        q = select(reports_t)
-        if unit is not None:
-            q = q.where(reports_t.c.unit == unit)
-        if status is not None:
-            q = q.where(reports_t.c.status == _check_status(status))
-        if kind is not None:
-            q = q.where(reports_t.c.kind == _check_kind(kind))
-        if since is not None:
-            q = q.where(reports_t.c.created_at >= vn_day_start_utc(since))
-        if until is not None:
-            q = q.where(reports_t.c.created_at < vn_day_start_utc(until + timedelta(days=1)))
-        if since is not None and until is not None and since > until:
-            raise ValidationError("the start date is after the end date")
-        if assigned_to is not None:
-            q = q.where(reports_t.c.assigned_to == assigned_to)
-        order = (reports_t.c.created_at.asc(), reports_t.c.id.asc()) if oldest_first else \
-            (reports_t.c.created_at.desc(), reports_t.c.id.desc())
-        q = q.order_by(*order)
+    def list_reports(self, *, units: Optional[Sequence[str]] = None, status: Optional[str] = None,
+                     kind: Optional[str] = None, commune: Optional[str] = None,
+                     since: Optional[date] = None, until: Optional[date] = None,
+                     text: Optional[str] = None, assigned_to: Optional[str] = None,
+                     overdue: Optional[bool] = None, order: str = "newest", offset: int = 0,
+                     limit: Optional[int] = listing.DEFAULT_LIMIT, unit: Optional[str] = None,
+                     oldest_first: bool = False) -> List[Report]:
+        """Reports matching all given filters (see ``listing``), one page of them.
+
+        ``units``: the unit names the caller may see (None: all; []: none). ``since``/``until``:
+        Vietnam-local dates, inclusive, on the date received. ``text``: accent- and
+        case-insensitive search in code, description and place. ``overdue``: deadline passed and
+        not closed. ``order``: newest | oldest | due | updated. ``limit=None``: every row.
+        ``unit`` and ``oldest_first`` are the older spellings of ``units=[unit]`` and ``order``.
+        """
+        where = self._where(units=units, unit=unit, status=status, kind=kind, commune=commune,
+                            since=since, until=until, text=text, assigned_to=assigned_to, overdue=overdue)
+        listing.check_page(offset, limit)
+        q = select(reports_t).where(*where).order_by(*listing.order_by("oldest" if oldest_first else order))
+        if offset:
+            q = q.offset(int(offset))
         if limit is not None:
-            if limit < 1:
-                raise ValidationError("limit must be at least 1")
-            q = q.limit(limit)
+            q = q.limit(int(limit))
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
             atts = self._attachments(conn, [r.id for r in rows])
         return [_row_report(r, atts.get(r.id, ())) for r in rows]
+
+    @staticmethod
+    def _where(*, unit: Optional[str] = None, **filters: Any) -> List[Any]:
+        if unit is not None:
+            if filters.get("units") is not None:
+                raise ValidationError("give either units or unit, not both")
+            filters["units"] = [unit]
+        return listing.where_clauses(listing.ReportFilter(**filters))
+
+    def count_reports(self, *, units: Optional[Sequence[str]] = None, status: Optional[str] = None,
+                      kind: Optional[str] = None, commune: Optional[str] = None,
+                      since: Optional[date] = None, until: Optional[date] = None,
+                      text: Optional[str] = None, assigned_to: Optional[str] = None,
+                      overdue: Optional[bool] = None) -> int:
+        """How many reports ``list_reports`` with the same filters would give without a limit."""
+        where = self._where(units=units, status=status, kind=kind, commune=commune, since=since,
+                            until=until, text=text, assigned_to=assigned_to, overdue=overdue)
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(reports_t).where(*where)).scalar_one())
+
+    def status_counts(self, *, units: Optional[Sequence[str]] = None) -> Dict[str, int]:
+        """Reports per status (every status present, 0 when none)."""
+        where = self._where(units=units)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(reports_t.c.status, func.count()).where(*where)
+                                .group_by(reports_t.c.status)).all()
+        counts = {s: 0 for s in STATUSES}
+        counts.update({status: int(n) for status, n in rows})
+        return counts
+
+    def overdue_count(self, *, units: Optional[Sequence[str]] = None) -> int:
+        return self.count_reports(units=units, overdue=True)
 
     def units(self) -> List[str]:
         """Distinct units that have reports."""
@@ -454,6 +499,60 @@ class ReportStore:
             rows = conn.execute(select(audit_t).where(audit_t.c.report_id == report.id)
                                 .order_by(audit_t.c.id)).all()
         return [_row_audit(r) for r in rows]
+
+    # -- officer side: notes and transfers between units -------------------------------------
+    def add_note(self, code: str, text: str, *, actor: str) -> Note:
+        """An internal note (never sent to the citizen); recorded in the audit trail too."""
+        actor_n = normalize_actor(actor)
+        text = _clean(text, "note", MAX_NOTE_TEXT, required=True)
+        report = self.require(code)
+        now = utcnow()
+        with writer(self.engine).begin() as conn:
+            note_id = conn.execute(insert(notes_t).values(
+                report_id=report.id, actor=actor_n, text=text, created_at=now)).inserted_primary_key[0]
+            _audit(conn, report.id, actor_n, "note", new=str(note_id), at=now)
+        return Note(id=int(note_id), code=report.code, actor=actor_n, text=text, created_at=now)  # type: ignore[arg-type]
+
+    def notes(self, code: str) -> List[Note]:
+        report = self.require(code)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(notes_t).where(notes_t.c.report_id == report.id)
+                                .order_by(notes_t.c.id)).all()
+        return [Note(id=r.id, code=report.code, actor=r.actor, text=r.text, created_at=r.created_at)
+                for r in rows]
+
+    def transfer(self, code: str, to_unit: str, *, reason: str, actor: str) -> Report:
+        """Move a report to another police unit (a unit name of content/units.yml) with the
+        reason; the assignment is cleared (the new unit assigns). Closed reports stay put."""
+        from anninh.reports.units import unit_by_name
+        actor_n = normalize_actor(actor)
+        reason = _clean(reason, "reason", MAX_NOTE, required=True)
+        target = unit_by_name(to_unit)
+        if target is None:
+            raise ValidationError(f"unknown unit {to_unit!r} (content/units.yml)")
+
+        def apply(conn: Connection, row: Row, now: datetime) -> None:
+            if row.status in TERMINAL_STATUSES:
+                raise InvalidTransitionError(f"report {row.code} is closed ({row.status}); it cannot be transferred")
+            if row.unit == target.name:
+                raise ValidationError(f"report {row.code} is already with {target.name}")
+            self._guarded_update(conn, row, now, unit=target.name, unit_source="transfer", assigned_to=None)
+            conn.execute(insert(transfers_t).values(report_id=row.id, from_unit=row.unit, to_unit=target.name,
+                                                    reason=reason, actor=actor_n, at=now))
+            _audit(conn, row.id, actor_n, "unit_transfer", old=row.unit, new=target.name, note=reason, at=now,
+                   details={"assigned_to": row.assigned_to} if row.assigned_to else None)
+
+        report = self._change(code, actor_n, apply)
+        log.info("report %s transferred to %s", report.code, target.id)
+        return report
+
+    def transfers(self, code: str) -> List[Transfer]:
+        report = self.require(code)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(transfers_t).where(transfers_t.c.report_id == report.id)
+                                .order_by(transfers_t.c.id)).all()
+        return [Transfer(id=r.id, code=report.code, from_unit=r.from_unit, to_unit=r.to_unit, reason=r.reason,
+                         actor=r.actor, at=r.at) for r in rows]
 
     # -- officer side: changes ---------------------------------------------------------------
     def _change(self, code: str, actor: str, apply: Callable[[Connection, Row, datetime], None]) -> Report:

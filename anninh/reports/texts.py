@@ -44,6 +44,7 @@ class KindText:
     label: str
     title: str
     time_limit: str
+    deadline_days: int = 20  # days from receipt to the handling deadline (console: overdue)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,10 @@ class ReportsContent:
 
     def kind_title(self, kind: str) -> str:
         return self.kinds[kind].title if kind in self.kinds else kind
+
+    def deadline_days(self, kind: str) -> int:
+        """Days from receipt to the handling deadline of this kind (``kinds.<kind>.deadline_days``)."""
+        return self.kinds[kind].deadline_days
 
     def status_label(self, status: str) -> str:
         return self.statuses[status].label if status in self.statuses else status
@@ -111,6 +116,12 @@ class ReportsContent:
     def not_found_text(self) -> str:
         """The answer for an unknown code AND for someone else's code (identical on purpose)."""
         return _squash(self.messages["not_found"])
+
+
+def _days(value: Any, path: Path, entry: str, fname: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
+        raise ContentError(path, "cần một số ngày (số nguyên từ 1 đến 365), ví dụ 20", entry=entry, field=fname)
+    return value
 
 
 def _squash(text: str) -> str:
@@ -170,7 +181,8 @@ def _load(path_str: str, env_oa_units: str) -> ReportsContent:
         entry = require_mapping(kinds_raw.get(kind), path, entry=f"kinds.{kind}")
         kinds[kind] = KindText(label=_text(entry.get("label"), path, f"kinds.{kind}", "label"),
                                title=_text(entry.get("title"), path, f"kinds.{kind}", "title"),
-                               time_limit=_text(entry.get("time_limit"), path, f"kinds.{kind}", "time_limit"))
+                               time_limit=_text(entry.get("time_limit"), path, f"kinds.{kind}", "time_limit"),
+                               deadline_days=_days(entry.get("deadline_days"), path, f"kinds.{kind}", "deadline_days"))
     unknown = sorted(set(kinds_raw) - set(KINDS))
     if unknown:
         raise ContentError(path, f"loại không có trong chương trình: {', '.join(map(str, unknown))}; "

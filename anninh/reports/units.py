@@ -57,5 +57,23 @@ def unit_by_name(name: Optional[str]) -> Optional[Unit]:
     return _index()[2].get(" ".join((name or "").split()))
 
 
+def commune_unit(value: Optional[str]) -> Optional[Unit]:
+    """The police unit of a commune or ward, given its places.yml id ("bao_lam") or name
+    ("Bảo Lâm", accents and case do not matter), or the unit's own id or name; else None."""
+    from anninh.directory import load_directory
+    from anninh.text import fold
+    value = " ".join((value or "").split())
+    unit = unit_by_id(value) or unit_by_name(value)
+    if unit is not None:
+        return unit if unit.kind == "commune" else None
+    directory = load_directory()
+    key = fold(value)
+    for place_id, du in directory.by_place.items():
+        place = directory.communes.get(place_id)
+        if key and (place_id == value or (place is not None and fold(place.name) == key)):
+            return unit_by_id(du.id)
+    return None
+
+
 def province_unit() -> Unit:
     return next(u for u in _index()[0] if u.kind == "province")

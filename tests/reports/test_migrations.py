@@ -1,16 +1,38 @@
-"""Schema migrations on SQLite and PostgreSQL: fresh, from version 1, idempotent, concurrent."""
+"""Schema migrations (Alembic) on SQLite and PostgreSQL: fresh, from each version the former
+hand-written runner left (in place), idempotent, concurrent, newer databases refused."""
 import threading
 
 import pytest
-from sqlalchemy import inspect, insert, select, text
+from sqlalchemy import func, inspect, insert, select, text
 
 from anninh.reports.errors import SchemaVersionError
-from anninh.reports.migrations import (LATEST_VERSION, applied_migrations, check_schema,
-                                       current_version, migrate)
+from anninh.reports.migrations import (LATEST_VERSION, LEGACY_LATEST, VERSION_TABLE, _script,
+                                       applied_migrations, check_schema, current_version, migrate)
 from anninh.reports.model import NewReport
 from anninh.reports.schema import metadata, migrations_table
 from anninh.reports.store import ReportStore
 from anninh.reports.timeutil import utcnow, vn_year
+from anninh.reports.db import engine_schema, writer
+
+
+def build_old_runner_database(engine, version):
+    """A database as the former hand-written runner left it at ``version``: its history table,
+    the migrations' DDL (the ``ddl`` of revisions 0001-0003, unchanged from the runner) and one
+    history row per migration, no Alembic table."""
+    schema = engine_schema(engine)
+    if schema:
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    with writer(engine).begin() as conn:
+        migrations_table.create(conn)
+        for v in range(1, version + 1):
+            _script().get_revision(f"{v:04d}").module.ddl(conn)
+            conn.execute(insert(migrations_table).values(version=v, name=f"old runner {v}", applied_at=utcnow()))
+
+
+def _alembic_revision(engine):
+    with engine.connect() as conn:
+        return conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
 
 
 def _layout(engine, schema=None):
@@ -40,6 +62,7 @@ def test_fresh_database_matches_schema_module(db):
     assert current_version(engine) == LATEST_VERSION
     check_schema(engine)
     assert _layout(engine, db.schema) == _expected_layout()
+    assert _alembic_revision(engine) == [f"{LATEST_VERSION:04d}"]
     # idempotent
     assert migrate(engine) == []
     assert [m["version"] for m in applied_migrations(engine)] == list(range(1, LATEST_VERSION + 1))
@@ -97,12 +120,88 @@ def test_concurrent_migrate_runs_are_harmless(db):
 def test_database_newer_than_code_is_refused(db):
     engine = db.engine()
     migrate(engine)
-    with engine.begin() as conn:
-        conn.execute(insert(migrations_table).values(version=LATEST_VERSION + 1, name="future", applied_at=utcnow()))
+    with engine.begin() as conn:  # a revision of newer code
+        conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = :v"), {"v": f"{LATEST_VERSION + 1:04d}"})
     with pytest.raises(SchemaVersionError, match="newer"):
         check_schema(engine)
+    with pytest.raises(SchemaVersionError, match="newer"):
+        ReportStore(engine)
     with pytest.raises(SchemaVersionError, match="newer"):
         migrate(engine)
     with pytest.raises(SchemaVersionError, match="unknown schema version"):
         migrate(engine, target=LATEST_VERSION + 5)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("old_version", range(1, LEGACY_LATEST + 1))
+def test_old_runner_database_upgrades_in_place(db, old_version):
+    engine = db.engine()
+    build_old_runner_database(engine, old_version)
+    assert current_version(engine) == old_version
+    if old_version < LATEST_VERSION:
+        with pytest.raises(SchemaVersionError, match=f"version {old_version}"):
+            check_schema(engine)
+    year, now = vn_year(utcnow()), utcnow()
+    with engine.begin() as conn:  # a report written by the code of that version
+        conn.execute(text("INSERT INTO report_counters (kind, year, last_seq) VALUES ('tin_bao', :y, 41)"), {"y": year})
+        conn.execute(text(
+            "INSERT INTO reports (code, kind, status, description, anonymous, channel, sender_id, unit, "
+            "created_at, updated_at) VALUES (:code, 'tin_bao', 'received', 'Có người lạ', :anon, 'zalo', 'u9', "
+            "'Công an xã Hà Quảng', :now, :now)"), {"code": f"TB-{year}-000041", "anon": True, "now": now})
+    assert migrate(engine) == list(range(old_version + 1, LATEST_VERSION + 1))
+    assert _layout(engine, db.schema) == _expected_layout()
+    assert _alembic_revision(engine) == [f"{LATEST_VERSION:04d}"]
+    history = applied_migrations(engine)
+    assert [m["version"] for m in history] == list(range(1, LATEST_VERSION + 1))
+    assert history[0]["name"] == "old runner 1"  # the old runner's rows are kept
+    assert migrate(engine) == []
+    store = ReportStore(engine)
+    old = store.get(f"TB-{year}-000041")
+    assert old.description == "Có người lạ" and old.unit == "Công an xã Hà Quảng"
+    assert store.create_report(NewReport(kind="tin_bao", description="mới", sender_id="u9")).code == f"TB-{year}-000042"
+    engine.dispose()
+
+
+def test_concurrent_upgrades_of_an_old_runner_database(db):
+    engine = db.engine()
+    build_old_runner_database(engine, 2)
+    barrier = threading.Barrier(3)
+    results, errors = [], []
+
+    def run():
+        barrier.wait()
+        try:
+            results.append(migrate(engine))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    [t.start() for t in threads]
+    [t.join(60) for t in threads]
+    assert not errors
+    assert sorted(v for r in results for v in r) == list(range(3, LATEST_VERSION + 1))
+    assert _alembic_revision(engine) == [f"{LATEST_VERSION:04d}"]
+    assert [m["version"] for m in applied_migrations(engine)] == list(range(1, LATEST_VERSION + 1))
+    engine.dispose()
+
+
+def test_old_code_refuses_a_database_migrated_further(db):
+    """The former runner read max(report_migrations.version); the history keeps that working."""
+    engine = db.engine()
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.max(migrations_table.c.version))).scalar() == LATEST_VERSION
+    assert LATEST_VERSION > LEGACY_LATEST
+    engine.dispose()
+
+
+def test_unknown_versions_are_refused(db):
+    engine = db.engine()
+    build_old_runner_database(engine, LEGACY_LATEST)
+    with engine.begin() as conn:  # a runner version this code never knew
+        conn.execute(insert(migrations_table).values(version=LEGACY_LATEST + 1, name="x", applied_at=utcnow()))
+    with pytest.raises(SchemaVersionError, match="newer"):
+        migrate(engine)
+    with pytest.raises(SchemaVersionError, match="newer"):
+        check_schema(engine)
     engine.dispose()
