@@ -43,6 +43,7 @@ def seed(store, n: int) -> List[str]:
     """Insert ``n`` reports straight into the table (the store's create path would take minutes)."""
     from anninh.reports.codes import KINDS, format_code
     from anninh.reports.schema import reports as reports_t
+    from anninh.reports.search import search_text
     from anninh.reports.timeutil import utcnow
     from anninh.reports.units import all_units
     units = [u.name for u in all_units()]
@@ -66,8 +67,8 @@ def seed(store, n: int) -> List[str]:
                "sender_id": f"oa-user-{i}", "oa_id": "oa", "unit": units[0] if i % 4 == 0 else rng.choice(units),
                "unit_source": "place", "created_at": created, "updated_at": created,
                "closed_at": created if status in ("resolved", "transferred") else None}
-        if "due_at" in cols:
-            row["due_at"] = created + timedelta(days=20)
+        row["due_at"] = created + timedelta(days=20)
+        row["search_text"] = search_text(code, row["description"], row["place_text"])
         rows.append({k: v for k, v in row.items() if k in cols})
         if len(rows) == 5000:
             with store.engine.begin() as conn:

@@ -8,12 +8,11 @@ from flask import request, url_for
 
 from anninh.console import policy
 from anninh.reports.privacy import mask_phone
-from anninh.reports.timeutil import fmt_vn, utcnow
+from anninh.reports.timeutil import fmt_vn
 
 
-def is_overdue(report: Any, now: Any = None) -> bool:
-    due = getattr(report, "due_at", None)
-    return bool(due) and not report.is_closed and due < (now or utcnow())
+def is_overdue(report: Any) -> bool:
+    return report.is_overdue()
 
 
 def map_url(lat: Optional[float], lon: Optional[float]) -> str:

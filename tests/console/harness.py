@@ -132,13 +132,15 @@ class Browser:
         self.http = requests.Session()
         self.token: Optional[str] = None
 
-    def get(self, path: str, **kw) -> requests.Response:
-        kw.setdefault("allow_redirects", False)
-        r = self.http.get(self.console.url(path), timeout=30, **kw)
+    def _keep_token(self, r: requests.Response) -> requests.Response:
         m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', r.text or "")
         if m:
             self.token = m.group(1)
         return r
+
+    def get(self, path: str, **kw) -> requests.Response:
+        kw.setdefault("allow_redirects", False)
+        return self._keep_token(self.http.get(self.console.url(path), timeout=30, **kw))
 
     def post(self, path: str, data: Optional[dict] = None, *, csrf: bool = True, **kw) -> requests.Response:
         data = dict(data or {})
@@ -147,7 +149,7 @@ class Browser:
                 self.get("/login" if not self.http.cookies else "/")
             data["csrf_token"] = self.token
         kw.setdefault("allow_redirects", False)
-        return self.http.post(self.console.url(path), data=data, timeout=30, **kw)
+        return self._keep_token(self.http.post(self.console.url(path), data=data, timeout=30, **kw))
 
     def login(self, username: str, password: str) -> requests.Response:
         self.get("/login")

@@ -48,11 +48,13 @@ def shot(drv, name: str) -> None:
     drv.save_screenshot(str(SHOTS / f"{name}.png"))
 
 
-def login(drv, console, username: str) -> None:
+def login(drv, console, username: str, shot_name: str = "") -> None:
     from selenium.webdriver.common.by import By
     drv.get(console.url("/login"))
     drv.find_element(By.ID, "username").send_keys(username)
     drv.find_element(By.ID, "password").send_keys(PASSWORD)
+    if shot_name:
+        shot(drv, shot_name)
     drv.find_element(By.ID, "login-submit").click()
     assert "/login" not in drv.current_url
 
@@ -86,7 +88,7 @@ def test_browser_flow(console, driver, size):
     add_chat(console, console.user(tag), [("user", "co nhom nguoi danh bac o bai dat"), ("bot", "Dạ, xin gửi ảnh")])
     prefix = f"{console.store.engine.dialect.name}-{size}"
 
-    login(driver, console, "head_p")
+    login(driver, console, "head_p", f"{prefix}-0-login")
     shot(driver, f"{prefix}-1-inbox")
     driver.find_element(By.LINK_TEXT, code).click()
     img = driver.find_element(By.CSS_SELECTOR, "img.photo")

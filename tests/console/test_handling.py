@@ -51,8 +51,9 @@ def test_assign_status_note_transfer_reply_publish(console):
     assert [(t.to_unit, t.reason, t.actor) for t in console.store.transfers(code)] == [
         (console.units["B"].name, "Xảy ra trên địa bàn xã B", "account:head_a")]
     assert head.get(f"/r/{code}").status_code == 404
-    # the officer it was assigned to still sees it
-    assert console.session("officer_a").get(f"/r/{code}").status_code == 200
+    # the new unit assigns: the officer of unit A no longer sees it
+    assert console.store.require(code).assigned_to is None
+    assert console.session("officer_a").get(f"/r/{code}").status_code == 404
 
     head_b = console.session("head_b")
     assert head_b.get(f"/r/{code}").status_code == 200

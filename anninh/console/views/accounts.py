@@ -65,17 +65,12 @@ def update(account_id: int):
     svc = _svc()
     f = request.form
     from anninh.reports.accounts import ROLES
-    target = svc.accounts.get(account_id)
-    if target is None:
+    if svc.accounts.get(account_id) is None:
         return redirect(url_for("accounts.index"))
     kwargs = {"display_name": form_text(f, "display_name", 200) or None,
               "unit_id": _unit_id(form_text(f, "unit_id", 100)),
               "role": f.get("role") if f.get("role") in ROLES else None,
               "active": f.get("active") == "1"}
-    if target.role == "admin" and target.active and (kwargs["role"] != "admin" or not kwargs["active"]) \
-            and svc.accounts.count_admins() <= 1:
-        flash(svc.labels.last_admin, "error")  # never lock the province out of its console
-        return redirect(url_for("accounts.index"))
     try:
         svc.accounts.update(account_id, actor=current_user.actor, **kwargs)
         password = f.get("password") or ""

@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Dict, Optional
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from anninh.console import policy
 from anninh.console.views import visible_report
 from anninh.reports.codes import KINDS
+from anninh.reports.errors import ValidationError
 from anninh.reports.model import STATUSES, TRANSITIONS
 from anninh.reports.timeutil import parse_day
 
@@ -56,10 +57,12 @@ def inbox_filters(account: Any) -> Dict[str, Any]:
         f["status"] = args["status"]
     if args.get("kind") in KINDS:
         f["kind"] = args["kind"]
-    for name in ("commune", "q"):
-        value = (args.get(name) or "").strip()[:200]
-        if value:
-            f["commune" if name == "commune" else "text"] = value
+    text = (args.get("q") or "").strip()[:200]
+    if text:
+        f["text"] = text
+    commune = (args.get("commune") or "").strip()[:100]
+    if commune and units is None:  # only a view over several units has communes to choose from
+        f["commune"] = commune
     since, until = _day("since"), _day("until")
     if since and until and since > until:
         since, until = until, since
@@ -82,19 +85,23 @@ def inbox():
         page = 1
     size = svc.settings.page_size
     store = svc.store
-    total = store.count_reports(**f)
-    items = store.list_reports(**f, offset=(page - 1) * size, limit=size)
+    try:
+        total = store.count_reports(**f)
+        items = store.list_reports(**f, offset=(page - 1) * size, limit=size)
+    except ValidationError:  # a filter value that matches nothing known (edited URL)
+        total, items = 0, []
     counts_units = policy.visible_units(current_user)
     counts = store.status_counts(units=counts_units)
     overdue = store.overdue_count(units=counts_units)
     mine = store.count_reports(assigned_to=current_user.username)
-    units = None
+    units = communes = None
     if policy.is_admin(current_user):
         from anninh.reports.units import all_units
         units = [u.name for u in all_units()]
+        communes = [u for u in all_units() if u.kind == "commune"]
     return render_template("inbox.html", items=items, total=total, page=page, size=size,
                            pages=max(1, -(-total // size)), tab=tab, tabs=TABS, counts=counts,
-                           overdue=overdue, mine=mine, kinds=KINDS, statuses=STATUSES, units=units,
+                           overdue=overdue, mine=mine, kinds=KINDS, statuses=STATUSES, units=units, communes=communes,
                            args=request.args)
 
 
