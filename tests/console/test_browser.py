@@ -55,13 +55,13 @@ def login(drv, console, username: str, shot_name: str = "") -> None:
     drv.find_element(By.ID, "password").send_keys(PASSWORD)
     if shot_name:
         shot(drv, shot_name)
-    drv.find_element(By.ID, "login-submit").click()
+    click_and_wait(drv, drv.find_element(By.ID, "login-submit"))
     assert "/login" not in drv.current_url
 
 
 def logout(drv) -> None:
     from selenium.webdriver.common.by import By
-    drv.find_element(By.ID, "logout").click()
+    click_and_wait(drv, drv.find_element(By.ID, "logout"))
 
 
 def submit(drv, form_id: str, **fields) -> None:
@@ -75,7 +75,15 @@ def submit(drv, form_id: str, **fields) -> None:
         else:
             el.clear()
             el.send_keys(value)
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    click_and_wait(drv, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+
+
+def click_and_wait(drv, element) -> None:
+    """Click and wait until the next page has replaced this one."""
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+    element.click()
+    WebDriverWait(drv, 60).until(ec.staleness_of(element))
 
 
 @pytest.mark.parametrize("size", sorted(SIZES))
@@ -90,10 +98,12 @@ def test_browser_flow(console, driver, size):
 
     login(driver, console, "head_p", f"{prefix}-0-login")
     shot(driver, f"{prefix}-1-inbox")
-    driver.find_element(By.LINK_TEXT, code).click()
+    click_and_wait(driver, driver.find_element(By.LINK_TEXT, code))
     img = driver.find_element(By.CSS_SELECTOR, "img.photo")
     driver.execute_script("arguments[0].scrollIntoView()", img)
-    assert driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img) == 64
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return arguments[0].complete", img))
+    assert driver.execute_script("return arguments[0].naturalWidth", img) == 64  # the photo, decoded
     shot(driver, f"{prefix}-2-report")
 
     submit(driver, "form-transfer", to_unit=console.units["B"].name, reason="Địa bàn thuộc xã B")
@@ -113,12 +123,16 @@ def test_browser_flow(console, driver, size):
     assert sent["message"]["text"] == "Dạ, Công an xã đã nhận tin và đang xác minh."
     shot(driver, f"{prefix}-4-replied")
 
+    submit(driver, "form-status", status="in_progress", note="Đã cử tổ công tác xác minh")
     submit(driver, "form-status", status="resolved", note="Đã xác minh và xử lý")
     assert console.store.require(code).status == "resolved"
     submit(driver, "form-publish", text="Đã xử lý nhóm đánh bạc; gọi 0912 345 678 nếu cần")
-    assert "[số điện thoại]" in driver.find_element(By.ID, "publish-masked").text
+    from selenium.webdriver.support.ui import WebDriverWait
+    masked = WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.ID, "publish-masked"),
+                                             message=lambda: driver.page_source[:3000])
+    assert "[số điện thoại]" in masked[0].text
     shot(driver, f"{prefix}-5-preview")
-    driver.find_element(By.CSS_SELECTOR, "#form-publish-confirm button").click()
+    click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "#form-publish-confirm button"))
     assert driver.find_element(By.ID, "published-result").text == "Đã xử lý nhóm đánh bạc; gọi [số điện thoại] nếu cần"
     assert console.store.require(code).published_result.endswith("[số điện thoại] nếu cần")
     shot(driver, f"{prefix}-6-published")
