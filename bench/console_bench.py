@@ -12,6 +12,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -153,6 +154,7 @@ def run_backend(backend: str, n_reports: int, n_requests: int) -> Optional[Dict[
         if server:
             server.stop()
         store.close()
+        shutil.rmtree(tmp, ignore_errors=True)
         if schema:
             e = create_engine(PG_URL, future=True)
             with e.begin() as conn:

@@ -33,9 +33,25 @@ def open_services(settings: Settings, *, store: Any = None) -> Services:
     from anninh.reports.texts import load_reports_content
     if store is None:
         store = ReportStore.open(settings.db_url, schema=settings.db_schema, migrate=True)
+        sqlite_statistics(store.engine)
     return Services(store=store, accounts=AccountStore(store.engine), content=load_reports_content(),
                     labels=load_labels(), transcripts=TranscriptReader(settings.tracker_db_url),
                     settings=settings)
+
+
+def sqlite_statistics(engine: Any) -> None:
+    """SQLite plans the inbox queries well only with table statistics (PostgreSQL's autovacuum
+    keeps its own): gather them once when the database has none."""
+    if engine.dialect.name != "sqlite":
+        return
+    from sqlalchemy import text
+    with engine.connect() as conn:
+        has = conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first()
+        conn.rollback()
+    if not has:
+        from anninh.reports.db import writer
+        with writer(engine).begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
 
 
 def create_app(settings: Optional[Settings] = None, *, store: Any = None) -> Flask:

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from anninh.console import policy
+from anninh.console.figures import inbox_figures
 from anninh.console.views import visible_report
 from anninh.reports.codes import KINDS
 from anninh.reports.errors import ValidationError
@@ -49,6 +50,7 @@ def inbox_filters(account: Any) -> Dict[str, Any]:
         f["status"] = "in_progress"
     elif tab == "overdue":
         f["overdue"] = True
+        f["order"] = "due"  # longest overdue first (and the index on the deadline serves it)
     elif tab == "mine":
         f["assigned_to"] = account.username
         if not policy.is_admin(account):
@@ -85,23 +87,20 @@ def inbox():
         page = 1
     size = svc.settings.page_size
     store = svc.store
+    order = f.pop("order", "newest")
     try:
         total = store.count_reports(**f)
-        items = store.list_reports(**f, offset=(page - 1) * size, limit=size)
+        items = store.list_reports(**f, order=order, offset=(page - 1) * size, limit=size)
     except ValidationError:  # a filter value that matches nothing known (edited URL)
         total, items = 0, []
-    counts_units = policy.visible_units(current_user)
-    counts = store.status_counts(units=counts_units)
-    overdue = store.overdue_count(units=counts_units)
-    mine = store.count_reports(assigned_to=current_user.username)
+    figures = inbox_figures(store, policy.visible_units(current_user), current_user.username)
     units = communes = None
     if policy.is_admin(current_user):
         from anninh.reports.units import all_units
         units = [u.name for u in all_units()]
         communes = [u for u in all_units() if u.kind == "commune"]
     return render_template("inbox.html", items=items, total=total, page=page, size=size,
-                           pages=max(1, -(-total // size)), tab=tab, tabs=TABS, counts=counts,
-                           overdue=overdue, mine=mine, kinds=KINDS, statuses=STATUSES, units=units, communes=communes,
+                           pages=max(1, -(-total // size)), tab=tab, tabs=TABS, **figures, kinds=KINDS, statuses=STATUSES, units=units, communes=communes,
                            args=request.args)
 
 
