@@ -12,10 +12,13 @@ from anninh.reports.errors import ReportError
 from anninh.reports.model import STATUSES
 from anninh.reports.privacy import install_log_masking
 
+from .accounts import (cmd_accounts_active, cmd_accounts_create, cmd_accounts_list, cmd_accounts_password,
+                       cmd_create_admin)
 from .common import ENV_OFFICER, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Context, UsageError, _err
 from .content_check import cmd_check_content
 from .database import cmd_migrate
 from .files import cmd_export, cmd_fetch_attachments, cmd_stats
+from .handling import cmd_note, cmd_transfer
 from .handoffs import cmd_handoff_close, cmd_handoff_list, cmd_handoff_show
 from .publication import cmd_notify, cmd_publish, cmd_publish_site
 from .reports import cmd_assign, cmd_list, cmd_show, cmd_status
@@ -27,8 +30,8 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     g.add_argument("--db", metavar="URL", help="database URL (default: $REPORTS_DB_URL or "
                    "sqlite:///var/reports.db); e.g. postgresql://user@host:5432/dbname", **d)
     g.add_argument("--db-schema", metavar="NAME", help="PostgreSQL schema (default: $REPORTS_DB_SCHEMA)", **d)
-    g.add_argument("--officer", metavar="NAME", help=f"who makes the change, kept in the audit trail "
-                   f"(default: ${ENV_OFFICER})", **d)
+    g.add_argument("--officer", metavar="NAME", help=f"no longer used (also ${ENV_OFFICER}): changes are "
+                   "recorded as cli:<OS user>", **d)
     g.add_argument("--content", metavar="FILE", help="texts file (default: content/reports.yml)", **d)
 
 
@@ -39,6 +42,8 @@ def _filters(p: argparse.ArgumentParser, *, limit: bool = True) -> None:
     p.add_argument("--from", dest="date_from", metavar="DATE", help="received on or after (YYYY-MM-DD or DD/MM/YYYY)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="received on or before (YYYY-MM-DD or DD/MM/YYYY)")
     p.add_argument("--assigned", metavar="NAME", help="assigned to this officer")
+    p.add_argument("--text", metavar="WORDS", help="search in code, description and place (accents optional)")
+    p.add_argument("--overdue", action="store_true", help="only reports past their deadline and not closed")
     if limit:
         p.add_argument("--limit", type=int, help="at most N reports (newest first)")
 
@@ -53,12 +58,18 @@ _EPILOG = """examples:
   python -m anninh.officer migrate
   python -m anninh.officer list --unit "Công an xã Hà Quảng" --status received --from 2026-03-01
   python -m anninh.officer show TG-2026-000123
-  OFFICER_NAME="Đại úy Nông Văn A" python -m anninh.officer status TG-2026-000123 dang_xu_ly
-  python -m anninh.officer --officer "Đại úy Nông Văn A" publish TG-2026-000123 "Đã xác minh, ..."
+  python -m anninh.officer status TG-2026-000123 dang_xu_ly
+  python -m anninh.officer publish TG-2026-000123 "Đã xác minh, ..."
   python -m anninh.officer export --format csv -o bao-cao.csv --from 01/03/2026 --to 31/03/2026
   python -m anninh.officer publish-site -o var/site
   python -m anninh.officer handoff list --status open
-  python -m anninh.officer --officer "Đại úy Nông Văn A" handoff close 12 --note "Đã hướng dẫn"
+  python -m anninh.officer handoff close 12 --note "Đã hướng dẫn"
+  python -m anninh.officer transfer TB-2026-000045 --to "Bảo Lâm" --reason "Địa bàn xã Bảo Lâm"
+  python -m anninh.officer note TB-2026-000045 --text "Đã gọi lại cho người báo tin"
+  python -m anninh.officer create-admin --username admin
+  python -m anninh.officer accounts create nong.van.a --name "Đại úy Nông Văn A" --unit ca_bao_lam --role officer
+
+changes are recorded in the audit trail as cli:<OS user> (the console records account:<username>)
 
 exit codes: 0 done; 2 bad input / invalid change (nothing changed); 1 unexpected failure
 """
@@ -169,7 +180,62 @@ def build_parser() -> argparse.ArgumentParser:
     hp.set_defaults(func=cmd_handoff_close)
 
     add("check-content", [], "check content/reports.yml (or --content FILE)", cmd_check_content)
+    _handling_commands(add)
+    _account_commands(add)
     return parser
+
+
+def _handling_commands(add: Any) -> None:
+    p = add("transfer", ["chuyen-don-vi"], "move a report to another police unit (content/units.yml), "
+            "with the reason", cmd_transfer)
+    p.add_argument("code")
+    p.add_argument("--to", required=True, metavar="UNIT", help="unit id or name, e.g. ca_bao_lam or \"Bảo Lâm\"")
+    p.add_argument("--reason", required=True, help="why (kept with the transfer and in the audit trail)")
+
+    p = add("note", ["ghi-chu"], "add an internal note to a report (never sent to the citizen)", cmd_note)
+    p.add_argument("code")
+    p.add_argument("--text", required=True)
+
+
+def _password_opt(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input (default: type it twice)")
+
+
+def _account_commands(add: Any) -> None:
+    p = add("create-admin", [], "create the first administrator of the officers' console", cmd_create_admin)
+    p.add_argument("--username", default="admin", help="default: admin")
+    p.add_argument("--name", default="Quản trị viên", help="display name")
+    p.add_argument("--unit", help="unit id or name (default: the provincial police)")
+    _password_opt(p)
+
+    p = add("accounts", ["tai-khoan"], "console accounts: list, create, disable, enable, set-password", None)
+    asub = p.add_subparsers(dest="accounts_command", metavar="ACTION", parser_class=_Parser)
+    asub.required = True
+
+    def sub(name: str, help_text: str, func: Any) -> argparse.ArgumentParser:
+        sp = asub.add_parser(name, help=help_text, description=help_text)
+        _common(sp, top=False)
+        sp.set_defaults(func=func)
+        return sp
+
+    sp = sub("list", "accounts, by username", cmd_accounts_list)
+    sp.add_argument("--unit", help="only this unit's accounts (id or name)")
+    sp.add_argument("--json", action="store_true")
+    sp = sub("create", "create an account", cmd_accounts_create)
+    sp.add_argument("username")
+    sp.add_argument("--name", required=True, help="display name, e.g. \"Đại úy Nông Văn A\"")
+    sp.add_argument("--unit", required=True, help="unit id or name")
+    sp.add_argument("--role", required=True, choices=("admin", "unit_head", "officer"))
+    _password_opt(sp)
+    for name, active, help_text in (("disable", False, "lock an account (it can no longer log in)"),
+                                    ("enable", True, "unlock an account")):
+        sp = sub(name, help_text, cmd_accounts_active)
+        sp.add_argument("username")
+        sp.set_defaults(active=active)
+    sp = sub("set-password", "set a new password (recovery)", cmd_accounts_password)
+    sp.add_argument("username")
+    _password_opt(sp)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

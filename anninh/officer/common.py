@@ -70,6 +70,7 @@ class Context:
         self.args = args
         self._store = None
         self._content = None
+        self._warned = False
 
     @property
     def content(self):
@@ -107,18 +108,20 @@ class Context:
             engine = self.engine()
             try:
                 self._store = ReportStore(engine, oa_units=self.content.oa_units,
-                                          default_unit=self.content.default_unit)
+                                          default_unit=self.content.default_unit,
+                                          deadline_days={k: v.deadline_days for k, v in self.content.kinds.items()})
             except Exception:
                 engine.dispose()
                 raise
         return self._store
 
     def officer(self) -> str:
+        """The audit actor of every change made with this tool: ``cli:<OS user>``."""
         name = (getattr(self.args, "officer", None) or os.environ.get(ENV_OFFICER) or "").strip()
-        if not name:
-            raise UsageError("who is making this change? give --officer NAME or set OFFICER_NAME")
-        from anninh.reports.store import normalize_actor
-        return normalize_actor(name)
+        if name and not self._warned:
+            self._warned = True
+            _err(f"note: --officer / {ENV_OFFICER} is no longer used; changes are recorded as {cli_actor()}")
+        return cli_actor()
 
     def close(self) -> None:
         if self._store is not None:
@@ -146,6 +149,37 @@ class Context:
         raise UsageError(f"unknown unit {unit!r}; known units: {listing}")
 
 
+def cli_actor() -> str:
+    """``cli:<OS user>``: the command-line tool records itself, with the account it runs as."""
+    try:
+        import pwd
+        user = pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, AttributeError):
+        import getpass
+        try:
+            user = getpass.getuser()
+        except Exception:  # no user name anywhere
+            user = "unknown"
+    return f"cli:{user}"
+
+
+def resolve_unit_arg(text: str):
+    """A unit of content/units.yml from its id or name (accents, case and a unique part of the
+    name are enough)."""
+    from anninh.reports.units import all_units, unit_by_id, unit_by_name
+    unit = unit_by_id(text.strip()) or unit_by_name(text)
+    if unit is not None:
+        return unit
+    folded = fold(" ".join(text.split()))
+    same = [u for u in all_units() if fold(u.name) == folded]
+    partial = same or [u for u in all_units() if folded and folded in fold(u.name)]
+    if len(partial) == 1:
+        return partial[0]
+    if partial:
+        raise UsageError(f"unit {text!r} is ambiguous: {'; '.join(u.name for u in partial[:8])}")
+    raise UsageError(f"unknown unit {text!r}; use an id or name of content/units.yml")
+
+
 def _out(text: str = "") -> None:
     sys.stdout.write(text + "\n")
 
@@ -169,6 +203,7 @@ def _filtered(ctx: Context, args: argparse.Namespace) -> List[Report]:
         status=parse_status(args.status) if getattr(args, "status", None) else None,
         kind=parse_kind(args.kind) if getattr(args, "kind", None) else None,
         since=since, until=until, assigned_to=getattr(args, "assigned", None),
+        text=getattr(args, "text", None), overdue=True if getattr(args, "overdue", False) else None,
         limit=getattr(args, "limit", None))
 
 

@@ -49,6 +49,9 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         data["audit"] = [{"at": to_vn(e.at).isoformat(), "actor": e.actor, "action": e.action,
                           "old": e.old_value, "new": e.new_value, "note": e.note, "details": e.details}
                          for e in trail]
+        data["due_at"] = to_vn(report.due_at).isoformat() if report.due_at else None
+        data["notes"] = [{"at": to_vn(n.created_at).isoformat(), "actor": n.actor, "text": n.text}
+                         for n in store.notes(code)]
         _out(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK
 
@@ -64,6 +67,8 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     line("Cán bộ / assigned to:", report.assigned_to or "—")
     line("Tiếp nhận / received:", fmt_vn(report.created_at))
     line("Cập nhật / updated:", fmt_vn(report.updated_at))
+    if report.due_at:
+        line("Hạn / due:", fmt_vn(report.due_at) + ("  QUÁ HẠN / OVERDUE" if report.is_overdue() else ""))
     if report.closed_at:
         line("Kết thúc / closed:", fmt_vn(report.closed_at))
     line("Sự việc / what:", report.description)
@@ -95,11 +100,15 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         _out(f"  {fmt_vn(e.at)}  {e.new_value}{code_txt}{err}  ({d.get('trigger', '')}, {e.actor})")
     _out("Nhật ký / audit trail:")
     for e in trail:
-        change = f"{e.old_value or '—'} → {e.new_value or '—'}" if e.action in ("status", "assigned") else (e.new_value or "")
+        change = f"{e.old_value or '—'} → {e.new_value or '—'}" if e.action in ("status", "assigned", "unit_transfer") else (e.new_value or "")
         if e.action == "published":
             change = _short(e.new_value, 60)
         note = f"  «{e.note}»" if e.note else ""
         _out(f"  {fmt_vn(e.at)}  {e.actor}  {e.action}: {_short(change, 80)}{note}")
+    internal = store.notes(code)
+    _out("Ghi chú nội bộ / internal notes:" + ("" if internal else " —"))
+    for n in internal:
+        _out(f"  {fmt_vn(n.created_at)}  {n.actor}: {n.text}")
     return EXIT_OK
 
 

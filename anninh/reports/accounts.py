@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from anninh.reports.db import writer
-from anninh.reports.errors import NotFoundError, ValidationError
+from anninh.reports.errors import NotFoundError, ValidationError, one_of
 from anninh.reports.privacy import get_logger
 from anninh.reports.schema import account_audit as audit_t
 from anninh.reports.schema import accounts as accounts_t
@@ -61,6 +61,12 @@ class Account:
         unit = unit_by_id(self.unit_id)
         return unit.name if unit is not None else self.unit_id
 
+    @property
+    def report_units(self) -> Optional[List[str]]:
+        """The ``units`` filter of this account's listings: None (every unit) for an
+        administrator, else the account's own unit."""
+        return None if self.is_admin else [self.unit_name]
+
 
 @dataclass(frozen=True)
 class AccountChange:
@@ -86,9 +92,7 @@ def _check_password(password: Any) -> str:
 
 
 def _check_role(role: Any) -> str:
-    if role not in ROLES:
-        raise ValidationError(f"unknown role {role!r}; use one of: {', '.join(ROLES)}")
-    return role
+    return one_of(role, ROLES, "role")
 
 
 def _check_unit(unit_id: Any) -> str:
@@ -272,6 +276,12 @@ class AccountStore:
             q = q.where(attempts_t.c.address == address[:64])
         with self.engine.connect() as conn:
             return int(conn.execute(q).scalar_one())
+
+    def prune_login_attempts(self, *, older_than_s: float = 30 * 86400) -> int:
+        """Forget login attempts older than ``older_than_s`` (default 30 days); how many went."""
+        with writer(self.engine).begin() as conn:
+            return int(conn.execute(attempts_t.delete().where(
+                attempts_t.c.at < utcnow() - timedelta(seconds=older_than_s))).rowcount or 0)
 
     # -- helpers -------------------------------------------------------------------------------
     @staticmethod

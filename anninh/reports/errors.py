@@ -24,3 +24,10 @@ class ConflictError(ReportError):
 
 class SchemaVersionError(ReportError, RuntimeError):
     """The database is not at the schema version this code needs."""
+
+
+def one_of(value, allowed, what: str):
+    """``value`` when it is in ``allowed``, else ValidationError naming ``what`` and the choices."""
+    if value not in allowed:
+        raise ValidationError(f"unknown {what} {value!r}; use one of: {', '.join(allowed)}")
+    return value

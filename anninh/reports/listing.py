@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, List, Optional, Sequence, Tuple
 
-from sqlalchemy import and_, false, not_
+from sqlalchemy import and_, false, literal_column, not_
 
 from anninh.reports.codes import KINDS
-from anninh.reports.errors import ValidationError
+from anninh.reports.errors import ValidationError, one_of
 from anninh.reports.model import STATUSES, TERMINAL_STATUSES
 from anninh.reports.schema import reports as reports_t
 from anninh.reports.search import search_pattern
@@ -53,13 +53,9 @@ def where_clauses(f: ReportFilter, *, now: Optional[datetime] = None) -> List[An
         names = sorted({" ".join(u.split()) for u in f.units if u and u.strip()})
         out.append(c.unit.in_(names) if names else false())
     if f.status is not None:
-        if f.status not in STATUSES:
-            raise ValidationError(f"unknown status {f.status!r}; use one of: {', '.join(STATUSES)}")
-        out.append(c.status == f.status)
+        out.append(c.status == one_of(f.status, STATUSES, "status"))
     if f.kind is not None:
-        if f.kind not in KINDS:
-            raise ValidationError(f"unknown kind {f.kind!r}; use one of: {', '.join(KINDS)}")
-        out.append(c.kind == f.kind)
+        out.append(c.kind == one_of(f.kind, KINDS, "kind"))
     if f.commune is not None:
         from anninh.reports.units import commune_unit
         unit = commune_unit(f.commune)
@@ -87,8 +83,14 @@ def _day(value: Any) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def order_by(order: str) -> Tuple[Any, ...]:
+def order_by(order: str, *, scan_first: bool = False) -> Tuple[Any, ...]:
+    """``scan_first`` (SQLite, text searches): sort the matching rows instead of walking the
+    date index and reading every report in date order until enough match, which is slow for a
+    rare word (a unary ``+`` keeps SQLite's planner off the index)."""
     c = reports_t.c
+    if scan_first and order in ("newest", "oldest"):
+        way = "DESC" if order == "newest" else "ASC"
+        return (literal_column(f"+reports.created_at {way}"), literal_column(f"reports.id {way}"))
     if order == "newest":
         return c.created_at.desc(), c.id.desc()
     if order == "oldest":
@@ -97,7 +99,8 @@ def order_by(order: str) -> Tuple[Any, ...]:
         return c.due_at.is_(None).asc(), c.due_at.asc(), c.id.asc()
     if order == "updated":
         return c.updated_at.desc(), c.id.desc()
-    raise ValidationError(f"unknown order {order!r}; use one of: {', '.join(ORDERS)}")
+    one_of(order, ORDERS, "order")
+    raise AssertionError(order)  # every order is handled above
 
 
 def check_page(offset: int, limit: Optional[int]) -> None:

@@ -56,6 +56,11 @@ def revision_id(version: int) -> str:
     return f"{version:04d}"
 
 
+def revision_module(version: int):
+    """The Python module of revision ``version`` (tests build old databases with its ``ddl``)."""
+    return _script().get_revision(revision_id(version)).module
+
+
 def _names() -> dict:
     return {int(s.revision): (s.doc or s.revision) for s in _script().walk_revisions()}
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from anninh.reports.codes import KINDS, format_code, normalize_code
 from anninh.reports.db import make_engine, writer
 from anninh.reports.errors import (ConflictError, InvalidTransitionError, NotFoundError,
-                                   ValidationError)
+                                   ValidationError, one_of)
 from anninh.reports.migrations import check_schema, migrate as run_migrations
 from anninh.reports.model import (ATTACHMENT_STATES, MEDIA_TYPES, STATUSES, TERMINAL_STATUSES,
                                   TRANSITIONS, Attachment, AttachmentIn, AuditEntry, CitizenView,
@@ -99,15 +99,11 @@ def normalize_actor(actor: Optional[str]) -> str:
 
 
 def _check_status(status: str) -> str:
-    if status not in STATUSES:
-        raise ValidationError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
-    return status
+    return one_of(status, STATUSES, "status")
 
 
 def _check_kind(kind: str) -> str:
-    if kind not in KINDS:
-        raise ValidationError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
-    return kind
+    return one_of(kind, KINDS, "kind")
 
 
 def _attachment_in(item: Any, position: int) -> AttachmentIn:
@@ -444,7 +440,9 @@ class ReportStore:
         where = self._where(units=units, unit=unit, status=status, kind=kind, commune=commune,
                             since=since, until=until, text=text, assigned_to=assigned_to, overdue=overdue)
         listing.check_page(offset, limit)
-        q = select(reports_t).where(*where).order_by(*listing.order_by("oldest" if oldest_first else order))
+        scan_first = bool(text and text.strip()) and self.engine.dialect.name == "sqlite"
+        q = select(reports_t).where(*where).order_by(
+            *listing.order_by("oldest" if oldest_first else order, scan_first=scan_first))
         if offset:
             q = q.offset(int(offset))
         if limit is not None:

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from anninh import PROJECT_ROOT
 from anninh.reports.db import make_engine
 from anninh.reports.migrations import migrate
-from anninh.reports.schema import attachments, audit, counters, reports
+from anninh.reports.schema import (account_audit, accounts, attachments, audit, counters, notes, reports,
+                                   transfers)
 from anninh.reports.store import ReportStore
 
 PG_URL = os.environ.get("REPORTS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -45,10 +46,11 @@ def snapshot(engine) -> dict:
     """Every row of every table, to prove a failed command changed nothing."""
     with engine.connect() as conn:
         return {t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
-                for t in (reports, attachments, audit, counters)}
+                for t in (reports, attachments, audit, counters, notes, transfers, accounts, account_audit)}
 
 
-def run_cli(args: List[str], *, env_extra: Optional[dict] = None, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_cli(args: List[str], *, env_extra: Optional[dict] = None, timeout: float = 60,
+            input: Optional[str] = None) -> subprocess.CompletedProcess:
     """``python -m anninh.officer ARGS`` in a subprocess, from the project root."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("REPORTS_DB_URL", "REPORTS_DB_SCHEMA", "OFFICER_NAME", "REPORTS_NOTIFIER")}
@@ -56,7 +58,7 @@ def run_cli(args: List[str], *, env_extra: Optional[dict] = None, timeout: float
     env["PYTHONIOENCODING"] = "utf-8"
     env.update(env_extra or {})
     return subprocess.run([sys.executable, "-m", "anninh.officer", *args], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=timeout)
+                          capture_output=True, text=True, encoding="utf-8", timeout=timeout, input=input)
 
 
 def popen_cli(args: List[str], *, env_extra: Optional[dict] = None) -> subprocess.Popen:

@@ -30,6 +30,7 @@ def test_create_and_read(acc):
     assert acc.get(a.id + 100) is None and acc.by_username("nobody") is None
     b = acc.create("admin1", PW, display_name="Quản trị", unit_id="cong_an_tinh", role="admin", actor="cli:root")
     assert b.is_admin and acc.count_admins() == 1
+    assert b.report_units is None and a.report_units == ["Công an xã Bảo Lâm"]
     assert [x.username for x in acc.list()] == ["admin1", "nong.van.a"]
     assert [x.username for x in acc.list(unit_id="ca_bao_lam")] == ["nong.van.a"]
     assert set(ROLES) == {"admin", "unit_head", "officer"}
@@ -133,3 +134,5 @@ def test_login_attempts(acc):
                                                    at=utcnow() - timedelta(seconds=1000)))
     assert acc.recent_failures(username="can.bo") == 3
     assert acc.recent_failures(username="can.bo", within_s=3600) == 4
+    assert acc.prune_login_attempts(older_than_s=600) == 1
+    assert acc.recent_failures(username="can.bo", within_s=3600) == 3

@@ -8,6 +8,8 @@ from anninh.reports.errors import NotFoundError, ValidationError
 from anninh.reports.handoff import HandoffStore
 from anninh.reports.timeutil import utcnow
 
+from anninh.officer.common import cli_actor
+
 from .test_officer_cli import run_inprocess
 
 TRANSCRIPT = [{"who": "citizen", "text": "đăng ký tạm trú cần gì"},
@@ -67,8 +69,7 @@ def test_officer_tool_lists_shows_and_hands_back(db):
     res = run_inprocess(db.cli_args() + ["handoff", "show", str(opened.id)])
     assert res.returncode == 0 and "Người dân: đăng ký tạm trú cần gì" in res.stdout
     assert "0912345678" not in res.stdout
-    res = run_inprocess(db.cli_args() + ["handoff", "close", str(opened.id), "--note", "xong"],
-                        {"OFFICER_NAME": "Đại úy Nam"})
+    res = run_inprocess(db.cli_args() + ["handoff", "close", str(opened.id), "--note", "xong"])
     assert res.returncode == 0, res.stderr
-    assert h.current("zalo", "oa1:u3") is None and h.get(opened.id).closed_by == "Đại úy Nam"
+    assert h.current("zalo", "oa1:u3") is None and h.get(opened.id).closed_by == cli_actor()  # cli:<OS user>
     store.close()

@@ -1,18 +1,21 @@
 """Schema migrations (Alembic) on SQLite and PostgreSQL: fresh, from each version the former
 hand-written runner left (in place), idempotent, concurrent, newer databases refused."""
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, inspect, insert, select, text
 
+from anninh.reports.db import engine_schema, writer
 from anninh.reports.errors import SchemaVersionError
-from anninh.reports.migrations import (LATEST_VERSION, LEGACY_LATEST, VERSION_TABLE, _script,
+from anninh.reports.migrations import (LATEST_VERSION, LEGACY_LATEST, VERSION_TABLE, revision_module,
                                        applied_migrations, check_schema, current_version, migrate)
 from anninh.reports.model import NewReport
 from anninh.reports.schema import metadata, migrations_table
 from anninh.reports.store import ReportStore
 from anninh.reports.timeutil import utcnow, vn_year
-from anninh.reports.db import engine_schema, writer
+
+from .helpers import popen_cli
 
 
 def build_old_runner_database(engine, version):
@@ -26,7 +29,7 @@ def build_old_runner_database(engine, version):
     with writer(engine).begin() as conn:
         migrations_table.create(conn)
         for v in range(1, version + 1):
-            _script().get_revision(f"{v:04d}").module.ddl(conn)
+            revision_module(v).ddl(conn)
             conn.execute(insert(migrations_table).values(version=v, name=f"old runner {v}", applied_at=utcnow()))
 
 
@@ -95,9 +98,9 @@ def test_upgrade_from_version_1_keeps_data(db):
     engine.dispose()
 
 
-def test_concurrent_migrate_runs_are_harmless(db):
-    engine = db.engine()
-    barrier = threading.Barrier(4)
+def _migrate_in_threads(engine, n):
+    """``migrate`` from n threads released at once; the versions each applied."""
+    barrier = threading.Barrier(n)
     results, errors = [], []
 
     def run():
@@ -107,10 +110,16 @@ def test_concurrent_migrate_runs_are_harmless(db):
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=run) for _ in range(4)]
+    threads = [threading.Thread(target=run) for _ in range(n)]
     [t.start() for t in threads]
     [t.join(60) for t in threads]
     assert not errors
+    return results
+
+
+def test_concurrent_migrate_runs_are_harmless(db):
+    engine = db.engine()
+    results = _migrate_in_threads(engine, 4)
     assert sorted(v for r in results for v in r) == list(range(1, LATEST_VERSION + 1))
     with engine.connect() as conn:
         assert conn.execute(select(migrations_table.c.version)).scalars().all() == list(range(1, LATEST_VERSION + 1))
@@ -158,6 +167,8 @@ def test_old_runner_database_upgrades_in_place(db, old_version):
     store = ReportStore(engine)
     old = store.get(f"TB-{year}-000041")
     assert old.description == "Có người lạ" and old.unit == "Công an xã Hà Quảng"
+    assert old.due_at == now + timedelta(days=20)  # revision 0004 gave older reports their deadline
+    assert [r.code for r in store.list_reports(text="co nguoi LA")] == [old.code]  # and their search text
     assert store.create_report(NewReport(kind="tin_bao", description="mới", sender_id="u9")).code == f"TB-{year}-000042"
     engine.dispose()
 
@@ -165,20 +176,7 @@ def test_old_runner_database_upgrades_in_place(db, old_version):
 def test_concurrent_upgrades_of_an_old_runner_database(db):
     engine = db.engine()
     build_old_runner_database(engine, 2)
-    barrier = threading.Barrier(3)
-    results, errors = [], []
-
-    def run():
-        barrier.wait()
-        try:
-            results.append(migrate(engine))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    [t.start() for t in threads]
-    [t.join(60) for t in threads]
-    assert not errors
+    results = _migrate_in_threads(engine, 3)
     assert sorted(v for r in results for v in r) == list(range(3, LATEST_VERSION + 1))
     assert _alembic_revision(engine) == [f"{LATEST_VERSION:04d}"]
     assert [m["version"] for m in applied_migrations(engine)] == list(range(1, LATEST_VERSION + 1))
@@ -204,4 +202,17 @@ def test_unknown_versions_are_refused(db):
         migrate(engine)
     with pytest.raises(SchemaVersionError, match="newer"):
         check_schema(engine)
+    engine.dispose()
+
+
+def test_concurrent_migrate_processes_on_an_old_runner_database(db):
+    """Three ``python -m anninh.officer migrate`` processes at once on a version-1 database."""
+    engine = db.engine()
+    build_old_runner_database(engine, 1)
+    procs = [popen_cli(db.cli_args() + ["migrate"]) for _ in range(3)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outs
+    assert sum("applied migrations" in out for out, _ in outs) == 1, outs
+    assert [m["version"] for m in applied_migrations(engine)] == list(range(1, LATEST_VERSION + 1))
+    assert _layout(engine, db.schema) == _expected_layout()
     engine.dispose()

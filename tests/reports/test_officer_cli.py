@@ -14,6 +14,7 @@ from anninh.reports.migrations import LATEST_VERSION
 from aiohttp import web
 
 from anninh import officer
+from anninh.officer.common import cli_actor
 from anninh.reports.model import AttachmentIn, NewReport
 
 from . import fakezalo
@@ -22,6 +23,7 @@ from .httpserver import LocalServer
 
 NOTIFIER = "zalo:tests.reports.fakezalo:send_text"
 JPEG = b"\xff\xd8\xff\xe0" + b"x" * 500
+ME = cli_actor()  # "cli:<OS user>": the subprocesses run as the same user
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +106,10 @@ def test_officer_cli_end_to_end(db, zalo, tmp_path):
     assert "applied migrations 1, 2" in ok("migrate", sub=True).stdout
     tg, pa, kn = seed(db, zalo)
 
-    boss = ["--officer", "Thượng tá Hoàng Văn Minh"]
-    res = ok(*boss, "status", tg, "đang xử lý", "--notifier", NOTIFIER, sub=True)
+    boss = []  # changes are recorded as cli:<OS user>; --officer is accepted and ignored
+    res = ok("--officer", "Thượng tá Hoàng Văn Minh", "status", tg, "đang xử lý", "--notifier", NOTIFIER, sub=True)
     assert f"{tg}: received → in_progress" in res.stdout and "sent to the citizen" in res.stdout
+    assert f"no longer used; changes are recorded as {ME}" in res.stderr
     assert zalo.received[-1]["user_id"] == "user-active" and tg in zalo.received[-1]["text"]
     res = ok(*boss, "status", pa, "in_progress", "--notifier", NOTIFIER, inproc=True)
     assert "error -230" in res.stderr  # refused by Zalo, the change itself is done
@@ -130,14 +133,13 @@ def test_officer_cli_end_to_end(db, zalo, tmp_path):
     assert pa in listing.stdout and tg not in listing.stdout and kn not in listing.stdout
     show = show_pa.stdout
     assert "mã lỗi / error -230" in show and "Không thuộc thẩm quyền" in show
-    assert "Thuộc thẩm quyền UBND phường" in show and "Thượng tá Hoàng Văn Minh" in show
+    assert "Thuộc thẩm quyền UBND phường" in show and ME in show and "Thượng tá" not in show
     data = json.loads(show_tg.stdout)
     assert data["status"] == "resolved" and data["assigned_to"] == "Trung úy Lục Thị Mai"
     assert data["contact_phone"] == "0912345678"
     assert [(a["action"], a["actor"]) for a in data["audit"]] == [
-        ("created", "citizen"), ("status", "Thượng tá Hoàng Văn Minh"), ("notify", "Thượng tá Hoàng Văn Minh"),
-        ("assigned", "Đại úy Nam"), ("status", "Đại úy Nam"), ("notify", "Đại úy Nam"),
-        ("published", "Thượng tá Hoàng Văn Minh"), ("notify", "Thượng tá Hoàng Văn Minh")]
+        ("created", "citizen"), ("status", ME), ("notify", ME), ("assigned", ME), ("status", ME), ("notify", ME),
+        ("published", ME), ("notify", ME)]
     assert all(a["new"] == "ok" for a in data["audit"] if a["action"] == "notify")
 
     raw = out_csv.read_text(encoding="utf-8")
@@ -199,12 +201,10 @@ def _bad_cases(tg_new, tg_closed, tmp):
         (["show", "TG-2001-000001"], {}, "no report"),
         (["show"], {}, "required"),
         # assign
-        (["assign", tg_new, "Mai"], {}, "--officer"),
         (["assign", "TG-2001-000001", "Mai"], officer_env, "no report"),
         (["assign", tg_closed, "Mai"], officer_env, "closed"),
         (["assign", tg_new, "   "], officer_env, "assignee"),
         # status
-        (["status", tg_new, "in_progress"], {}, "--officer"),
         (["status", tg_new, "finished"], officer_env, "unknown status"),
         (["status", tg_new, "resolved"], officer_env, "cannot change status from received to resolved"),
         (["status", tg_new, "received"], officer_env, "already received"),
@@ -221,9 +221,7 @@ def _bad_cases(tg_new, tg_closed, tmp):
         (["publish", tg_closed], officer_env, "either"),
         (["publish", tg_closed, "x", "--file", str(existing_file)], officer_env, "either"),
         (["publish", tg_closed, "--file", result_file_missing], officer_env, "cannot read"),
-        (["publish", tg_closed, "Đã xử lý."], {}, "--officer"),
         # notify
-        (["notify", tg_new], {}, "--officer"),
         (["notify", "TG-2001-000001"], officer_env, "no report"),
         (["notify", tg_new, "--notifier", "factory:os:getcwd"], officer_env, "notify"),
         # export
@@ -248,8 +246,28 @@ def _bad_cases(tg_new, tg_closed, tmp):
         (["handoff", "list", "--status", "maybe"], {}, "invalid choice"),
         (["handoff", "show", "999"], {}, "no handoff request"),
         (["handoff", "show", "abc"], {}, "invalid int"),
-        (["handoff", "close", "999"], {}, "--officer"),
         (["handoff", "close", "999"], officer_env, "no handoff request"),
+        # transfer, note
+        (["transfer", tg_new, "--to", "Công an sao Hỏa", "--reason", "x"], {}, "unknown unit"),
+        (["transfer", tg_new, "--to", "Bảo", "--reason", "x"], {}, "ambiguous"),
+        (["transfer", tg_new, "--to", "Bảo Lâm"], {}, "required"),
+        (["transfer", tg_new, "--to", "Bảo Lâm", "--reason", "  "], {}, "reason"),
+        (["transfer", tg_new, "--to", "cong_an_tinh", "--reason", "x"], {}, "already"),
+        (["transfer", tg_closed, "--to", "Bảo Lâm", "--reason", "x"], {}, "closed"),
+        (["transfer", "TG-2001-000001", "--to", "Bảo Lâm", "--reason", "x"], {}, "no report"),
+        (["note", tg_new, "--text", "   "], {}, "empty"),
+        (["note", tg_new], {}, "required"),
+        (["note", "TG-2001-000001", "--text", "x"], {}, "no report"),
+        # accounts (standard input is no terminal here)
+        (["create-admin"], {}, "--password-stdin"),
+        (["create-admin", "--unit", "không có"], {}, "unknown unit"),
+        (["accounts"], {}, "required"),
+        (["accounts", "create", "x.y", "--name", "A", "--unit", "không có", "--role", "officer"], {}, "unknown unit"),
+        (["accounts", "create", "x.y", "--name", "A", "--unit", "ca_bao_lam", "--role", "boss"], {}, "invalid choice"),
+        (["accounts", "create", "x.y", "--name", "A", "--unit", "ca_bao_lam", "--role", "officer"], {}, "--password-stdin"),
+        (["accounts", "disable", "nobody"], {}, "no account"),
+        (["accounts", "set-password", "nobody"], {}, "no account"),
+        (["accounts", "list", "--unit", "không có"], {}, "unknown unit"),
         # check-content
         (["check-content", "--content", str(broken_content)], {}, "YAML"),
         (["list", "--content", str(tmp / "missing.yml")], {}, "không tìm thấy"),
