@@ -4,7 +4,7 @@ kiến nghị).
     python -m anninh.officer [--db URL] [--officer NAME] COMMAND ...
 
 Commands (Vietnamese aliases in brackets): migrate, list [danh-sach], show [xem], assign [giao],
-status [trang-thai], publish [cong-bo], notify [thong-bao], export [xuat], stats [thong-ke],
+status [trang-thai], publish [cong-bo], notify [thong-bao], reply [tra-loi], export [xuat], stats [thong-ke],
 publish-site [trang-cong-khai], fetch-attachments [tai-tep], check-content, handoff [gap-can-bo],
 transfer [chuyen-don-vi], note [ghi-chu], create-admin, accounts [tai-khoan]. Changes are recorded
 in the audit trail as ``cli:<OS user>``.
@@ -13,7 +13,7 @@ Exit codes: 0 done; 2 bad input, unknown code, invalid status change, database n
 (nothing was changed); 1 unexpected failure.
 
 The package is split by area: ``common`` (context, parsing, output), ``database`` (migrate),
-``reports`` (list, show, assign, status), ``publication`` (publish, notify, publish-site),
+``reports`` (list, show, assign, status), ``publication`` (publish, notify, publish-site), ``replies`` (reply),
 ``files`` (attachments, export, stats), ``handoffs``, ``handling`` (transfer, note),
 ``accounts`` (console accounts), ``content_check``; ``cli`` holds the parser and ``main``.
 """

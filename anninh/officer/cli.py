@@ -21,6 +21,7 @@ from .files import cmd_export, cmd_fetch_attachments, cmd_stats
 from .handling import cmd_note, cmd_transfer
 from .handoffs import cmd_handoff_close, cmd_handoff_list, cmd_handoff_show
 from .publication import cmd_notify, cmd_publish, cmd_publish_site
+from .replies import add_reply_command
 from .reports import cmd_assign, cmd_list, cmd_show, cmd_status
 
 
@@ -51,7 +52,7 @@ def _filters(p: argparse.ArgumentParser, *, limit: bool = True) -> None:
 def _notify_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-notify", action="store_true", help="do not notify the citizen")
     p.add_argument("--notifier", metavar="SPEC", help="none | zalo:module:send_text | factory:module:callable "
-                   "(default: $REPORTS_NOTIFIER; none = record the citizen was not told)")
+                   "(default: the Zalo connector when ZALO_* is set, else $REPORTS_NOTIFIER; none = record the citizen was not told)")
 
 
 _EPILOG = """examples:
@@ -60,6 +61,7 @@ _EPILOG = """examples:
   python -m anninh.officer show TG-2026-000123
   python -m anninh.officer status TG-2026-000123 dang_xu_ly
   python -m anninh.officer publish TG-2026-000123 "Đã xác minh, ..."
+  python -m anninh.officer reply TG-2026-000123 --text "Dạ, mời anh ..."
   python -m anninh.officer export --format csv -o bao-cao.csv --from 01/03/2026 --to 31/03/2026
   python -m anninh.officer publish-site -o var/site
   python -m anninh.officer handoff list --status open
@@ -131,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("code")
     p.add_argument("--notifier", metavar="SPEC", help="as for the status command")
 
+    add_reply_command(add)
+
     p = add("export", ["xuat"], "export reports as CSV (Excel-friendly) or JSON", cmd_export)
     _filters(p)
     p.add_argument("--format", choices=("csv", "json"), help="default: from the file name, else csv")
@@ -155,8 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", help="storage directory (default: $REPORTS_ATTACHMENTS_DIR or var/attachments)")
     p.add_argument("--max-mb", type=float, help="size limit in MB (default 20)")
     p.add_argument("--timeout", type=float, help="seconds per download (default 60)")
-    p.add_argument("--allowed-hosts", help="comma-separated hosts (.example.com = subdomains); "
-                   "default: $REPORTS_ATTACHMENT_HOSTS or any")
+    p.add_argument("--allowed-hosts", help="comma-separated hosts (.example.com = subdomains, * = any host; "
+                   "addresses must be public whatever the host); default: $REPORTS_ATTACHMENT_HOSTS or "
+                   "Zalo's media hosts")
 
     p = add("handoff", ["gap-can-bo"], "requests to talk to an officer: list, show (with the conversation), "
             "close (hand back to the assistant)", None)

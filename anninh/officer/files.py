@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -41,8 +40,8 @@ def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_fetch_attachments(ctx: Context, args: argparse.Namespace) -> int:
-    from anninh.reports.attachments import (DEFAULT_ALLOWED_TYPES, AttachmentFetcher,
-                                            download_attachments_sync)
+    from anninh.reports.attachments import AttachmentFetcher, download_attachments_sync
+    from anninh.reports.fetch_policy import DownloadPolicy
     if args.max_mb is not None and args.max_mb <= 0:
         raise UsageError("--max-mb must be positive")
     if args.timeout is not None and args.timeout <= 0:
@@ -50,11 +49,14 @@ def cmd_fetch_attachments(ctx: Context, args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise UsageError("--limit must be at least 1")
     code = parse_code_arg(args.code) if args.code else None
-    hosts_raw = args.allowed_hosts if args.allowed_hosts is not None else os.environ.get("REPORTS_ATTACHMENT_HOSTS")
-    hosts = [h.strip() for h in (hosts_raw or "").split(",") if h.strip()] or None
-    fetcher = AttachmentFetcher(args.dir, allowed_types=DEFAULT_ALLOWED_TYPES, allowed_hosts=hosts,
-                                **({"max_bytes": int(args.max_mb * 1024 * 1024)} if args.max_mb else {}),
-                                **({"timeout": args.timeout} if args.timeout else {}))
+    hosts = [h.strip() for h in (args.allowed_hosts or "").split(",") if h.strip()] or None
+    # The download policy of the action server ($REPORTS_ATTACHMENT_*), with these overrides.
+    try:
+        policy = DownloadPolicy.from_env()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    fetcher = AttachmentFetcher(args.dir, policy=policy, allowed_hosts=hosts, timeout=args.timeout,
+                                max_bytes=int(args.max_mb * 1024 * 1024) if args.max_mb else None)
     store = ctx.store()
     if code:
         store.require(code)

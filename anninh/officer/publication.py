@@ -14,11 +14,13 @@ from .common import EXIT_OK, Context, UsageError, _err, _out, parse_code_arg
 def _load_notifier(args: argparse.Namespace):
     if getattr(args, "no_notify", False):
         return None
-    from anninh.reports.notify import load_notifier
+    from anninh.reports.notify import default_notifier, load_notifier
+    spec = getattr(args, "notifier", None)
     try:
-        return load_notifier(getattr(args, "notifier", None))
+        # Without --notifier: the Zalo connector's notifier when Zalo is configured, else $REPORTS_NOTIFIER.
+        return load_notifier(spec) if spec is not None else default_notifier()
     except ValueError as exc:
-        raise UsageError(f"--notifier / REPORTS_NOTIFIER: {exc}") from None
+        raise UsageError(f"--notifier / REPORTS_NOTIFIER / ZALO_*: {exc}") from None
 
 
 def _notify(ctx: Context, args: argparse.Namespace, report: Report, text: str, trigger: str,
@@ -32,6 +34,8 @@ def _notify(ctx: Context, args: argparse.Namespace, report: Report, text: str, t
         _out("thông báo / notification: sent to the citizen")
     elif notifier is None:
         _err(f"warning: citizen not notified: {result.error}")
+    elif result.not_sent:
+        _err(f"warning: {result.error}; recorded in the audit trail")
     else:
         code_txt = f" (error {result.error_code})" if result.error_code is not None else ""
         _err(f"warning: notification failed{code_txt}: {result.error}; recorded in the audit trail")

@@ -97,7 +97,8 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         d = e.details
         code_txt = f" mã lỗi / error {d['error_code']}" if d.get("error_code") is not None else ""
         err = f": {d['error']}" if d.get("error") else ""
-        _out(f"  {fmt_vn(e.at)}  {e.new_value}{code_txt}{err}  ({d.get('trigger', '')}, {e.actor})")
+        via = f" qua / via {d['via']}" if d.get("via") else ""
+        _out(f"  {fmt_vn(e.at)}  {e.new_value}{via}{code_txt}{err}  ({d.get('trigger', '')}, {e.actor})")
     _out("Nhật ký / audit trail:")
     for e in trail:
         change = f"{e.old_value or '—'} → {e.new_value or '—'}" if e.action in ("status", "assigned", "unit_transfer") else (e.new_value or "")

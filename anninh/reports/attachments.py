@@ -6,7 +6,8 @@ and records the outcome on the attachment and in the audit trail:
 
 * ``stored``: copy kept (size, content type, sha256 recorded);
 * ``rejected``: bigger than the limit (20 MB by default), content type not allowed, or URL not
-  allowed: never retried;
+  allowed by the download policy (``fetch_policy.py``: allowed hosts, public addresses only,
+  checked after DNS resolution and on every redirect): never retried, never fetched;
 * ``failed``: permanent HTTP error (404, 403, 410, ...) or out of attempts;
 * ``retry``: timeout, connection error, HTTP 5xx/429: ``fetch-attachments`` tries again later.
 
@@ -22,14 +23,16 @@ import mimetypes
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
 from anninh import PROJECT_ROOT
+from anninh.reports.fetch_policy import (DEFAULT_ALLOWED_TYPES, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S,
+                                         MAX_REDIRECTS, BlockedAddress, DownloadPolicy, hosts_setting)
 from anninh.reports.model import Attachment
 from anninh.reports.privacy import get_logger
 
@@ -37,16 +40,7 @@ log = get_logger(__name__)
 
 ENV_ATTACHMENTS_DIR = "REPORTS_ATTACHMENTS_DIR"
 DEFAULT_ATTACHMENTS_DIR = PROJECT_ROOT / "var" / "attachments"
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_ATTEMPTS = 3
-DEFAULT_ALLOWED_TYPES: Tuple[str, ...] = (
-    "image/*",
-    "video/*",
-    "application/pdf",
-    "application/msword",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-)
 _GENERIC_TYPES = {"", "application/octet-stream", "binary/octet-stream", "application/unknown"}
 _EXT = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
         "image/heic": ".heic", "video/mp4": ".mp4", "video/quicktime": ".mov", "video/webm": ".webm",
@@ -56,7 +50,9 @@ _CHUNK = 64 * 1024
 
 
 def default_attachments_dir() -> Path:
-    return Path(os.environ.get(ENV_ATTACHMENTS_DIR) or DEFAULT_ATTACHMENTS_DIR)
+    """Absolute, because the path of each copy is stored in the (shared) database and read by other
+    processes and nodes, whose working directory may differ."""
+    return Path(os.environ.get(ENV_ATTACHMENTS_DIR) or DEFAULT_ATTACHMENTS_DIR).expanduser().resolve()
 
 
 def sniff_content_type(head: bytes, url: str = "") -> Optional[str]:
@@ -115,47 +111,71 @@ class _Reject(Exception):
         self.status, self.error, self.content_type, self.size = status, error, content_type, size
 
 
+def _policy_from_env() -> DownloadPolicy:
+    """The configured policy; with a bad setting, the strict defaults (the officer tool reports
+    the setting as an error: it must never cost the citizen the confirmation of their report)."""
+    try:
+        return DownloadPolicy.from_env()
+    except ValueError as exc:
+        log.error("attachment downloads: %s; using the default policy", exc)
+        return DownloadPolicy()
+
+
 class AttachmentFetcher:
-    """Downloads one URL into the storage directory with size, type and time limits."""
+    """Downloads one URL into the storage directory under the download policy (``fetch_policy``):
+    by default ``DownloadPolicy.from_env()``; keyword arguments override parts of it.
+    ``allowed_hosts``: a list (``.zdn.vn`` = subdomains too; ``["*"]`` = any host).
+    ``test_only_allow``: exact ``host:port`` pairs exempt from the checks, for tests only."""
 
-    def __init__(self, storage_dir: "str | Path | None" = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                 allowed_types: Sequence[str] = DEFAULT_ALLOWED_TYPES,
-                 timeout: float = DEFAULT_TIMEOUT_S, allowed_hosts: Optional[Sequence[str]] = None):
-        if max_bytes <= 0:
-            raise ValueError("max_bytes must be positive")
-        if timeout <= 0:
-            raise ValueError("timeout must be positive")
-        self.storage_dir = Path(storage_dir) if storage_dir else default_attachments_dir()
-        self.max_bytes = max_bytes
-        self.allowed_types = tuple(allowed_types)
-        self.timeout = timeout
-        # e.g. (".zdn.vn", ".zadn.vn", "zalo.me"): a leading dot allows subdomains. None: any host.
-        self.allowed_hosts = tuple(h.lower() for h in allowed_hosts) if allowed_hosts else None
+    _REDIRECTS = (301, 302, 303, 307, 308)
 
-    def _host_ok(self, host: str) -> bool:
-        if self.allowed_hosts is None:
-            return True
-        host = host.lower()
-        return any(host == h.lstrip(".") or (h.startswith(".") and host.endswith(h))
-                   for h in self.allowed_hosts)
+    def __init__(self, storage_dir: "str | Path | None" = None, *, max_bytes: Optional[int] = None,
+                 allowed_types: Optional[Sequence[str]] = None, timeout: Optional[float] = None,
+                 allowed_hosts: Optional[Sequence[str]] = None, test_only_allow: Sequence[str] = (),
+                 policy: Optional[DownloadPolicy] = None):
+        base = policy if policy is not None else _policy_from_env()
+        self.policy = base.with_changes(
+            max_bytes=max_bytes, timeout=timeout,
+            allowed_types=tuple(allowed_types) if allowed_types is not None else None,
+            test_only_allow=(base.test_only_allow | frozenset(test_only_allow)) if test_only_allow else None)
+        if allowed_hosts is not None:
+            self.policy = replace(self.policy, allowed_hosts=hosts_setting([h.strip() for h in allowed_hosts]))
+        self.storage_dir = Path(storage_dir).expanduser().resolve() if storage_dir else default_attachments_dir()
+
+    @property
+    def max_bytes(self) -> int:
+        return self.policy.max_bytes
+
+    @property
+    def timeout(self) -> float:
+        return self.policy.timeout
+
+    @property
+    def allowed_types(self) -> Tuple[str, ...]:
+        return self.policy.allowed_types
+
+    def session(self) -> aiohttp.ClientSession:
+        return self.policy.session()
 
     async def fetch(self, url: str, dest_dir: "str | Path", stem: str,
                     session: Optional[aiohttp.ClientSession] = None) -> FetchOutcome:
         """Download ``url`` to ``dest_dir/<stem><ext>``. Never raises for network or server
-        problems: they come back as an outcome."""
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            return FetchOutcome("rejected", error="only http(s) URLs are downloaded")
-        if not self._host_ok(parts.hostname):
-            return FetchOutcome("rejected", error=f"host {parts.hostname} is not an allowed attachment host")
+        problems: they come back as an outcome. A given ``session`` must come from ``session()``."""
+        problem = self.policy.url_problem(url)
+        if problem:
+            return FetchOutcome("rejected", error=problem)
         own = session is None
         if own:
-            session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+            session = self.session()
         try:
             return await asyncio.wait_for(self._download(session, url, Path(dest_dir), stem),
                                           timeout=self.timeout)
         except asyncio.TimeoutError:
             return FetchOutcome("retry", error=f"timed out after {self.timeout:g} s")
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, BlockedAddress):
+                return FetchOutcome("rejected", error=str(exc.os_error))
+            return FetchOutcome("retry", error=f"connection problem: {type(exc).__name__}")
         except aiohttp.ClientError as exc:
             return FetchOutcome("retry", error=f"connection problem: {type(exc).__name__}")
         except _Reject as rej:
@@ -169,49 +189,60 @@ class AttachmentFetcher:
 
     async def _download(self, session: aiohttp.ClientSession, url: str, dest_dir: Path,
                         stem: str) -> FetchOutcome:
-        async with session.get(url, allow_redirects=True) as resp:
-            if resp.status != 200:
-                transient = resp.status >= 500 or resp.status in (408, 429)
-                raise _Reject("retry" if transient else "failed", f"HTTP {resp.status}")
-            length = resp.content_length
-            if length is not None and length > self.max_bytes:
-                raise _Reject("rejected", f"too large: {length} bytes (limit {self.max_bytes})", size=length)
-            header_type = (resp.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            dest_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(prefix=".part-", dir=dest_dir)
-            tmp = Path(tmp_name)
-            try:
-                digest = hashlib.sha256()
-                size = 0
-                content_type: Optional[str] = None
-                with os.fdopen(fd, "wb") as out:
-                    async for chunk in resp.content.iter_chunked(_CHUNK):
-                        if content_type is None:
-                            content_type = header_type
-                            if header_type in _GENERIC_TYPES:
-                                content_type = sniff_content_type(chunk, url) or header_type or "application/octet-stream"
-                            if not type_allowed(content_type, self.allowed_types):
-                                raise _Reject("rejected", f"content type {content_type} is not allowed",
-                                              content_type=content_type)
-                        size += len(chunk)
-                        if size > self.max_bytes:
-                            raise _Reject("rejected", f"too large: more than {self.max_bytes} bytes",
-                                          content_type=content_type, size=size)
-                        digest.update(chunk)
-                        out.write(chunk)
-                    out.flush()
-                    os.fsync(out.fileno())
-                if content_type is None:  # empty body
-                    raise _Reject("failed", "empty response")
-                sha = digest.hexdigest()
-                ext = _EXT.get(content_type) or mimetypes.guess_extension(content_type) or ".bin"
-                final = dest_dir / f"{stem}-{sha[:12]}{ext}"
-                os.replace(tmp, final)
-                return FetchOutcome("stored", local_path=str(final), content_type=content_type,
-                                    size_bytes=size, sha256=sha)
-            finally:
-                if tmp.exists():
-                    tmp.unlink()
+        for _ in range(MAX_REDIRECTS + 1):
+            async with session.get(url, allow_redirects=False) as resp:
+                if resp.status in self._REDIRECTS and resp.headers.get("Location"):
+                    url = urljoin(url, resp.headers["Location"])
+                    problem = self.policy.url_problem(url)
+                    if problem:
+                        raise _Reject("rejected", f"redirected to a URL that is not allowed: {problem}")
+                    continue
+                return await self._save(resp, url, dest_dir, stem)
+        raise _Reject("failed", f"more than {MAX_REDIRECTS} redirects")
+
+    async def _save(self, resp: aiohttp.ClientResponse, url: str, dest_dir: Path, stem: str) -> FetchOutcome:
+        if resp.status != 200:
+            transient = resp.status >= 500 or resp.status in (408, 429)
+            raise _Reject("retry" if transient else "failed", f"HTTP {resp.status}")
+        length = resp.content_length
+        if length is not None and length > self.max_bytes:
+            raise _Reject("rejected", f"too large: {length} bytes (limit {self.max_bytes})", size=length)
+        header_type = (resp.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".part-", dir=dest_dir)
+        tmp = Path(tmp_name)
+        try:
+            digest = hashlib.sha256()
+            size = 0
+            content_type: Optional[str] = None
+            with os.fdopen(fd, "wb") as out:
+                async for chunk in resp.content.iter_chunked(_CHUNK):
+                    if content_type is None:
+                        content_type = header_type
+                        if header_type in _GENERIC_TYPES:
+                            content_type = sniff_content_type(chunk, url) or header_type or "application/octet-stream"
+                        if not type_allowed(content_type, self.allowed_types):
+                            raise _Reject("rejected", f"content type {content_type} is not allowed",
+                                          content_type=content_type)
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise _Reject("rejected", f"too large: more than {self.max_bytes} bytes",
+                                      content_type=content_type, size=size)
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            if content_type is None:  # empty body
+                raise _Reject("failed", "empty response")
+            sha = digest.hexdigest()
+            ext = _EXT.get(content_type) or mimetypes.guess_extension(content_type) or ".bin"
+            final = dest_dir / f"{stem}-{sha[:12]}{ext}"
+            os.replace(tmp, final)
+            return FetchOutcome("stored", local_path=str(final), content_type=content_type,
+                                size_bytes=size, sha256=sha)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
 
 
 @dataclass(frozen=True)
@@ -238,7 +269,7 @@ async def download_attachments(store: Any, fetcher: AttachmentFetcher, *, code: 
     sem = asyncio.Semaphore(max(1, concurrency))
     results: List[DownloadResult] = []
 
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=fetcher.timeout)) as session:
+    async with fetcher.session() as session:
         async def one(att: Attachment, report_code: str) -> None:
             async with sem:
                 outcome = await fetcher.fetch(att.url, fetcher.storage_dir / _safe_dir_name(report_code),

@@ -52,6 +52,24 @@ def last_inbound_in(events: Any) -> Optional[LastInbound]:
     return None
 
 
+def shared_phone_in(events: Any) -> Optional[str]:
+    """The phone number the citizen last shared through Zalo's request_user_info (their consent to
+    be reached by ZNS), as Zalo wants it (84xxxxxxxxx); None when they never shared one."""
+    from rasa.shared.core.events import UserUttered
+
+    for event in reversed(list(events)):
+        if not isinstance(event, UserUttered):
+            continue
+        zalo = (event.metadata or {}).get("zalo") or {}
+        phone = (zalo.get("user_info") or {}).get("phone") if zalo.get("event_name") == "user_submit_info" else None
+        digits = "".join(ch for ch in str(phone or "") if ch.isdigit())
+        if digits.startswith("0"):
+            digits = "84" + digits[1:]
+        if digits.startswith("84") and 11 <= len(digits) <= 12:
+            return digits
+    return None
+
+
 class TrackerConversations:
     """``await last_inbound(sender_id)`` from the tracker store named in an endpoints file."""
 
@@ -74,8 +92,16 @@ class TrackerConversations:
         db = config.kwargs.get("db")
         if isinstance(db, str) and "sqlite" in f"{config.type} {config.kwargs.get('dialect', '')}".lower():
             config.kwargs["db"] = _in_project(db)
-        return cls(TrackerStore.create(config))
+        store = TrackerStore.create(config)
+        if type(store).__name__ == "InMemoryTrackerStore":  # Rasa's silent fallback for a bad type
+            raise ValueError(f"{file}: tracker store type {config.type!r} cannot be loaded")
+        return cls(store)
 
     async def last_inbound(self, sender_id: str) -> Optional[LastInbound]:
         tracker = await self._store.retrieve(sender_id)
         return None if tracker is None else last_inbound_in(tracker.events)
+
+    async def shared_phone(self, sender_id: str) -> Optional[str]:
+        """See ``shared_phone_in``; all sessions of the conversation are searched."""
+        tracker = await self._store.retrieve_full_tracker(sender_id)
+        return None if tracker is None else shared_phone_in(tracker.events)

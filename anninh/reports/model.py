@@ -175,6 +175,7 @@ class NotifyResult:
     error: Optional[str] = None
     not_sent: bool = False
     reply_to: Optional[str] = None
+    via: Optional[str] = None  # how it went when not the usual message, e.g. "zns"
 
 
 @dataclass(frozen=True)

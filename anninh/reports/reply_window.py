@@ -7,7 +7,8 @@ last 7 days. Both limits are therefore settings (defaults: the stricter rule):
 
 * ``REPORTS_REPLY_WINDOW_HOURS`` (48): hours after the citizen's last message;
 * ``REPORTS_REPLY_WINDOW_MESSAGES`` (8): OA messages after the citizen's last message (the
-  assistant's replies and earlier notifications count); 0 = no message limit.
+  assistant's replies, counted as the bot messages in the tracker store, and earlier
+  notifications count); 0 = no message limit.
 
 Inside the window the notification replies to the citizen's last ``message_id``; outside it the
 notification is not sent and the audit trail says "not delivered: outside the reply window".

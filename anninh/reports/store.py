@@ -649,6 +649,8 @@ class ReportStore:
             details["error"] = result.error
         if result.reply_to:
             details["reply_to"] = result.reply_to
+        if result.via:
+            details["via"] = result.via
         with writer(self.engine).begin() as conn:
             _audit(conn, report.id, actor or SYSTEM_ACTOR, "notify", new=outcome, details=details)
 

@@ -9,8 +9,10 @@ come from the same settings as the connector (``channels.zalo.config.load_settin
 stored for it and the other way round (the store's lease keeps one refresh at a time).
 
 Each notification replies to the citizen's last message (``recipient.message_id``) when that is
-inside the reply window (``anninh.reports.reply_window``); otherwise nothing is sent and the audit
-trail says "not delivered: outside the reply window". The citizen's last message comes from
+inside the reply window (``anninh.reports.reply_window``). Outside it, when the operator set a ZNS
+template (``anninh.reports.zns``) and the citizen shared their phone through request_user_info, a
+ZNS template message tells them there is news; otherwise nothing is sent and the audit trail says
+"not delivered: outside the reply window". The citizen's last message comes from
 Rasa's tracker store (``anninh.reports.conversations``); the OA messages that followed it are the
 assistant's replies there plus the notifications already sent quoting that message (this store's
 audit trail).
@@ -30,6 +32,8 @@ from anninh import PROJECT_ROOT
 from anninh.reports.model import NotifyResult, Report
 from anninh.reports.privacy import mask_text
 from anninh.reports.reply_window import LastInbound, ReplyWindow
+from anninh.reports.zns import TEMPLATE_PATH, ZnsSettings, status_label
+from channels.zalo.client import MESSAGE_CS_PATH
 
 ENV_CREDENTIALS = "REPORTS_ZALO_CREDENTIALS"
 DEFAULT_CREDENTIALS = "credentials.zalo.yml"
@@ -45,12 +49,15 @@ def zalo_configured(environ: Optional[Mapping[str, str]] = None) -> bool:
 
 def zalo_ids(report: Report) -> Tuple[Optional[str], Optional[str]]:
     """(oa_id, user_id) of a Zalo report; its sender id is ``<oa_id>:<user_id>`` (or a bare user id)."""
-    sender = report.sender_id or ""
-    oa_id = report.oa_id
-    prefix, sep, user = sender.partition(":")
-    if sep and user and (oa_id is None or prefix == oa_id):
-        return prefix, user
-    return oa_id, sender or None
+    from channels.zalo.events import split_sender_id
+
+    try:
+        oa_id, user_id = split_sender_id(report.sender_id or "")
+    except ValueError:
+        return report.oa_id, report.sender_id or None
+    if report.oa_id is not None and oa_id != report.oa_id:
+        return report.oa_id, report.sender_id
+    return oa_id, user_id
 
 
 def replies_recorded(store: Any, msg_id: str, since: float) -> int:
@@ -86,22 +93,37 @@ def _channel_section(path: Optional[str], env: Mapping[str, str]) -> Dict[str, A
     return section
 
 
+def _open_token_store(settings: Any) -> Any:
+    """The connector's token store for these settings (a relative SQLite path is taken from the
+    project root, where ``make run`` starts the server)."""
+    try:  # PostgreSQL when the settings name one (the connector's shared-state version)
+        from channels.zalo.tokens import open_token_store
+    except ImportError:
+        from channels.zalo.tokens import TokenStore
+
+        def open_token_store(s: Any) -> Any:
+            return TokenStore(s.db_path)
+    db_path = Path(settings.db_path)
+    if not db_path.is_absolute():
+        settings = replace(settings, db_path=str(PROJECT_ROOT / db_path))
+    return open_token_store(settings)
+
+
 class ZaloConnectorNotifier:
     """Notifier (``anninh.reports.notify.Notifier``) over the Zalo connector's client."""
 
     channel = "zalo"
 
     def __init__(self, settings: Any, conversations: Any, window: ReplyWindow, *,
-                 timeout: float = DEFAULT_TIMEOUT_S, clock: Callable[[], float] = time.time) -> None:
-        from channels.zalo.tokens import TokenStore
-
+                 zns: Optional[ZnsSettings] = None, timeout: float = DEFAULT_TIMEOUT_S,
+                 clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self.conversations = conversations
         self.window = window
+        self.zns = zns
         self._timeout = timeout
         self._clock = clock
-        db_path = Path(settings.db_path)
-        self.token_store = TokenStore(str(db_path if db_path.is_absolute() else PROJECT_ROOT / db_path))
+        self.token_store = _open_token_store(settings)
         self._registry(None).seed_from_config()  # as the connector does at start; idempotent
 
     @classmethod
@@ -116,7 +138,8 @@ class ZaloConnectorNotifier:
             settings = load_settings(_channel_section(credentials, env), env)
         except ZaloConfigError as exc:
             raise ValueError(str(exc)) from None
-        return cls(settings, TrackerConversations.from_endpoints(environ=env), ReplyWindow.from_env(env))
+        return cls(settings, TrackerConversations.from_endpoints(environ=env), ReplyWindow.from_env(env),
+                   zns=ZnsSettings.from_env(env))
 
     def _registry(self, sessions: Any) -> Any:
         from channels.zalo.tokens import OAuthClient, TokenRegistry
@@ -134,7 +157,8 @@ class ZaloConnectorNotifier:
     async def notify_in(self, store: Any, report: Report, text: str) -> NotifyResult:
         """Like ``notify``; with the reports store, earlier notifications count against the window."""
         if (report.channel or "").lower() != self.channel:
-            return NotifyResult(False, None, f"channel {report.channel!r} is not handled by the Zalo notifier")
+            return NotifyResult(False, None, f"channel {report.channel!r} is not handled by the Zalo notifier",
+                                not_sent=True)
         oa_id, user_id = zalo_ids(report)
         if not oa_id or not user_id:
             return NotifyResult(False, None, "the report has no Zalo OA id or user id to reply to")
@@ -148,29 +172,39 @@ class ZaloConnectorNotifier:
             sent = await asyncio.to_thread(replies_recorded, store, last.msg_id, last.at)
             last = replace(last, oa_messages_since=last.oa_messages_since + sent)
         outside = self.window.outside_reason(last, self._clock())
-        if outside is not None:
+        if outside is None:
+            assert last is not None and last.msg_id
+            body = {"recipient": {"message_id": last.msg_id}, "message": {"text": text}}
+            return await self._call(self.settings.api_base_url, oa_id, MESSAGE_CS_PATH, body, reply_to=last.msg_id)
+        if self.zns is None:
             return NotifyResult(False, None, outside, not_sent=True)
-        assert last is not None and last.msg_id
-        return await self._send(oa_id, last.msg_id, text)
+        phone = await self.conversations.shared_phone(f"{oa_id}:{user_id}")
+        if phone is None:
+            return NotifyResult(False, None, f"{outside}; no phone shared through request_user_info for ZNS",
+                                not_sent=True)
+        body = self.zns.body(phone, report.code, status_label(report.status),
+                             f"{report.code}-{int(self._clock())}")
+        return await self._call(self.zns.base_url, oa_id, TEMPLATE_PATH, body, via="zns")
 
-    async def _send(self, oa_id: str, msg_id: str, text: str) -> NotifyResult:
-        from channels.zalo.client import MESSAGE_CS_PATH, ZaloClient
+    async def _call(self, base_url: str, oa_id: str, path: str, body: Dict[str, Any], *,
+                    reply_to: Optional[str] = None, via: Optional[str] = None) -> NotifyResult:
+        """One API call with the connector's client and tokens; the outcome, never an exception."""
+        from channels.zalo.client import ZaloClient
         from channels.zalo.http import SessionPool
 
         s = self.settings
         sessions = SessionPool(s.request_timeout)
-        client = ZaloClient(s.api_base_url, self._registry(sessions), sessions, max_retries=s.max_retries,
+        client = ZaloClient(base_url, self._registry(sessions), sessions, max_retries=s.max_retries,
                             backoff_base=s.backoff_base, backoff_max=s.backoff_max)
-        body = {"recipient": {"message_id": msg_id}, "message": {"text": text}}
         try:
-            await asyncio.wait_for(client.call(oa_id, "POST", MESSAGE_CS_PATH, json_body=body),
-                                   timeout=self._timeout)
+            await asyncio.wait_for(client.call(oa_id, "POST", path, json_body=body), timeout=self._timeout)
         except asyncio.TimeoutError:
-            return NotifyResult(False, None, f"no answer from Zalo within {self._timeout:g} s", reply_to=msg_id)
+            return NotifyResult(False, None, f"no answer from Zalo within {self._timeout:g} s",
+                                reply_to=reply_to, via=via)
         except Exception as exc:  # ZaloApiError, TokenError, anything: recorded, never raised
             code = getattr(exc, "code", None)
             return NotifyResult(False, code if isinstance(code, int) else None,
-                                mask_text(f"{type(exc).__name__}: {exc}"), reply_to=msg_id)
+                                mask_text(f"{type(exc).__name__}: {exc}"), reply_to=reply_to, via=via)
         finally:
             await sessions.close_current()
-        return NotifyResult(True, None, None, reply_to=msg_id)
+        return NotifyResult(True, None, None, reply_to=reply_to, via=via)

@@ -10,6 +10,9 @@
   message id must have been announced with ``note_inbound`` (what the citizen sent); a reply more
   than ``reply_hours`` after it, or beyond ``reply_limit`` replies to it, gets -232 (interaction
   expired), as Zalo's 48 hours / 8 messages rule says.
+- ``POST /message/template`` (ZNS, normally on business.openapi.zalo.me): a template message to a
+  phone number (84…); the template id must have been added with ``add_zns_template``; recorded in
+  ``zns_messages``.
 - Fault injection, FIFO per target ("message" or "oauth"): Zalo error codes (-216, -230, -32, ...),
   HTTP statuses (5xx, 429 with Retry-After), slow answers (``delay``).
 - Control API under ``/_fake/`` (JSON) so another process (the benchmark, a Rasa under test) can be
@@ -81,6 +84,8 @@ class _State:
     messages: List[Dict[str, Any]] = field(default_factory=list)
     requests: List[Dict[str, Any]] = field(default_factory=list)
     inbound: Dict[str, Dict[str, Any]] = field(default_factory=dict)  # msg_id -> oa, user, at, replies
+    zns_templates: set = field(default_factory=set)
+    zns_messages: List[Dict[str, Any]] = field(default_factory=list)
     refresh_calls: int = 0
     refresh_in_flight: int = 0
     max_refresh_in_flight: int = 0
@@ -115,6 +120,7 @@ class FakeZalo:
         app = web.Application()
         app.router.add_post("/v3.0/oa/message/cs", self._send_message)
         app.router.add_post("/v4/oa/access_token", self._access_token)
+        app.router.add_post("/message/template", self._send_zns)
         app.router.add_get("/v2.0/oa/getoa", self._get_oa)
         app.router.add_get("/_fake/messages", self._ctl_messages)
         app.router.add_get("/_fake/requests", self._ctl_requests)
@@ -226,6 +232,15 @@ class FakeZalo:
         with self._lock:
             self._state.inbound[msg_id] = {"oa_id": oa_id, "user_id": user_id,
                                            "at": time.time() if at is None else at, "replies": 0}
+
+    def add_zns_template(self, template_id: str) -> None:
+        with self._lock:
+            self._state.zns_templates.add(template_id)
+
+    @property
+    def zns_messages(self) -> List[Dict[str, Any]]:
+        with self._lock:
+            return list(self._state.zns_messages)
 
     def add_fault(self, **kwargs: Any) -> None:
         with self._lock:
@@ -421,6 +436,30 @@ class FakeZalo:
             with self._lock:
                 self._state.requests.append({"path": "message", "oa_id": oa_id, "outcome": outcome,
                                              "at": received_at})
+
+    async def _send_zns(self, request: web.Request) -> web.Response:
+        access, token_error = self._check_token(request.headers.get("access_token"))
+        if token_error:
+            return self._zalo_error(token_error)
+        try:
+            body = json.loads(await request.read())
+        except ValueError:
+            return self._zalo_error(-201, "body is not JSON")
+        phone = str(body.get("phone") or "") if isinstance(body, dict) else ""
+        if not (phone.isdigit() and phone.startswith("84") and 11 <= len(phone) <= 12):
+            return self._zalo_error(-108, "Phone number is invalid")
+        with self._lock:
+            if body.get("template_id") not in self._state.zns_templates:
+                return self._zalo_error(-124, "Template is invalid")
+            if not isinstance(body.get("template_data"), dict):
+                return self._zalo_error(-201, "template_data must be an object")
+            msg_id = secrets.token_hex(16)
+            self._state.zns_messages.append({"oa_id": access.oa_id, "phone": phone,  # type: ignore[union-attr]
+                                             "template_id": body["template_id"],
+                                             "template_data": body["template_data"],
+                                             "tracking_id": body.get("tracking_id"), "msg_id": msg_id})
+        return web.json_response({"error": 0, "message": "Success",
+                                  "data": {"msg_id": msg_id, "sent_time": str(int(time.time() * 1000))}})
 
     async def _access_token(self, request: web.Request) -> web.Response:
         form = await request.post()

@@ -53,7 +53,8 @@ def run_cli(args: List[str], *, env_extra: Optional[dict] = None, timeout: float
             input: Optional[str] = None) -> subprocess.CompletedProcess:
     """``python -m anninh.officer ARGS`` in a subprocess, from the project root."""
     env = {k: v for k, v in os.environ.items()
-           if k not in ("REPORTS_DB_URL", "REPORTS_DB_SCHEMA", "OFFICER_NAME", "REPORTS_NOTIFIER")}
+           if k not in ("REPORTS_DB_URL", "REPORTS_DB_SCHEMA", "OFFICER_NAME", "REPORTS_NOTIFIER")
+           and not k.startswith("ZALO_")}  # a developer's Zalo settings would turn the Zalo notifier on
     env["PYTHONPATH"] = str(PROJECT_ROOT)
     env["PYTHONIOENCODING"] = "utf-8"
     env.update(env_extra or {})
@@ -64,7 +65,8 @@ def run_cli(args: List[str], *, env_extra: Optional[dict] = None, timeout: float
 def popen_cli(args: List[str], *, env_extra: Optional[dict] = None) -> subprocess.Popen:
     """Like ``run_cli`` but started in the background (several CLI processes at once)."""
     env = {k: v for k, v in os.environ.items()
-           if k not in ("REPORTS_DB_URL", "REPORTS_DB_SCHEMA", "OFFICER_NAME", "REPORTS_NOTIFIER")}
+           if k not in ("REPORTS_DB_URL", "REPORTS_DB_SCHEMA", "OFFICER_NAME", "REPORTS_NOTIFIER")
+           and not k.startswith("ZALO_")}  # a developer's Zalo settings would turn the Zalo notifier on
     env["PYTHONPATH"] = str(PROJECT_ROOT)
     env["PYTHONIOENCODING"] = "utf-8"
     env.update(env_extra or {})

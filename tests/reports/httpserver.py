@@ -18,6 +18,10 @@ class LocalServer:
         self._thread: Optional[threading.Thread] = None
         self.port: Optional[int] = None
 
+    @property
+    def netloc(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
     def url(self, path: str = "") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 

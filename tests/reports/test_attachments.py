@@ -1,5 +1,8 @@
 """Attachment downloads from a real local HTTP server: stored, too big, wrong type, 404,
-timeout, server errors. The report and the URLs are always kept."""
+timeout, server errors. The report and the URLs are always kept.
+
+The server listens on 127.0.0.1, which the download policy never allows: these tests opt in for
+exactly its address and port (``test_only_allow``, see anninh/reports/fetch_policy.py)."""
 import asyncio
 import hashlib
 from pathlib import Path
@@ -71,7 +74,7 @@ def test_downloads_with_every_outcome(db, server, tmp_path):
     sub = store.create_report(NewReport(kind="tin_bao", description="Ảnh hiện trường", sender_id="u1",
                                         attachments=atts[:-1]))
     storage = tmp_path / "attachments"
-    fetcher = AttachmentFetcher(storage, max_bytes=LIMIT, timeout=0.5)
+    fetcher = AttachmentFetcher(storage, max_bytes=LIMIT, timeout=0.5, test_only_allow=[server.netloc])
     results = download_attachments_sync(store, fetcher, max_attempts=2)
     by_pos = {r.position: r for r in results}
     assert {p: by_pos[i + 1].status for i, p in enumerate(paths)} == {
@@ -109,13 +112,13 @@ def test_allowed_hosts_and_background_download(db, server, tmp_path):
     store = db.store()
     sub = store.create_report(NewReport(kind="phan_anh", description="x", sender_id="u1",
                                         attachments=[server.url("/ok.jpg")]))
-    blocked = AttachmentFetcher(tmp_path, allowed_hosts=[".zdn.vn"])
+    blocked = AttachmentFetcher(tmp_path)  # the default policy: Zalo's media hosts
     [r] = download_attachments_sync(store, blocked, code=sub.code)
     assert r.status == "rejected" and "not an allowed" in r.error
 
     sub2 = store.create_report(NewReport(kind="phan_anh", description="y", sender_id="u1",
                                          attachments=[server.url("/ok.jpg")]))
-    fetcher = AttachmentFetcher(tmp_path, allowed_hosts=["127.0.0.1"])
+    fetcher = AttachmentFetcher(tmp_path, test_only_allow=[server.netloc])
 
     async def chat_handler():
         task = start_background_download(store, fetcher, sub2.code)  # fire and forget
@@ -132,7 +135,7 @@ def test_unreachable_server_is_retry_not_loss(db, tmp_path):
     store = db.store()
     sub = store.create_report(NewReport(kind="to_giac", description="x", sender_id="u1",
                                         attachments=["http://127.0.0.1:9/nothing.jpg"]))
-    [r] = download_attachments_sync(store, AttachmentFetcher(tmp_path, timeout=2))
+    [r] = download_attachments_sync(store, AttachmentFetcher(tmp_path, timeout=2, test_only_allow=["127.0.0.1:9"]))
     assert r.status == "retry" and "connection" in r.error
     assert store.get(sub.code).attachments[0].url == "http://127.0.0.1:9/nothing.jpg"
     store.close()

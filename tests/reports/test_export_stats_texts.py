@@ -105,6 +105,7 @@ def test_content_file_loads_and_renders():
     assert "Điều 147" in c.kinds["tin_bao"].time_limit
     text = c.submitted_text("TG-2026-000123", "to_giac")
     assert "TG-2026-000123" in text and "20 ngày" in text and "{" not in text
+    assert "nhắn: tra cứu TG-2026-000123" in text  # how to ask for the status
     assert c.status_label("not_competent").startswith("Không thuộc thẩm quyền")
     assert "{" not in c.not_found_text()
 

@@ -45,7 +45,8 @@ def zalo():
 def run_inprocess(args: List[str], env_extra: Optional[dict] = None) -> subprocess.CompletedProcess:
     """``officer.main(args)`` in this process, with the same environment rules as ``run_cli``."""
     saved = dict(os.environ)
-    for k in ("REPORTS_DB_URL", "REPORTS_DB_SCHEMA", "OFFICER_NAME", "REPORTS_NOTIFIER"):
+    for k in ("REPORTS_DB_URL", "REPORTS_DB_SCHEMA", "OFFICER_NAME", "REPORTS_NOTIFIER",
+              *[k for k in os.environ if k.startswith("ZALO_")]):
         os.environ.pop(k, None)
     os.environ.update(env_extra or {})
     out, err = io.StringIO(), io.StringIO()
@@ -167,7 +168,14 @@ def test_officer_cli_end_to_end(db, zalo, tmp_path):
         assert secret not in html and secret not in json.dumps(public, ensure_ascii=False), secret
     assert "Đã xác minh, bắt giữ đối tượng" in html and '<html lang="vi">' in html
 
-    fetched = ok("fetch-attachments", "--dir", str(tmp_path / "att")).stdout
+    refused = ok("fetch-attachments", "--dir", str(tmp_path / "att")).stdout  # 127.0.0.1: never by default
+    assert f"{tg} #1: rejected (host 127.0.0.1 is not an allowed attachment host)" in refused
+    store = db.store(migrate_first=False)
+    [att] = store.get(tg).attachments
+    store.record_attachment_result(att.id, status="retry", error="test: try again")  # as if transient
+    store.close()
+    fetched = ok("fetch-attachments", "--dir", str(tmp_path / "att"),
+                 env={"REPORTS_ATTACHMENTS_TEST_ONLY_ALLOW": f"127.0.0.1:{zalo.port}"}).stdout
     assert f"{tg} #1: stored" in fetched
     assert len(list((tmp_path / "att").rglob("*.jpg"))) == 1
 
@@ -224,6 +232,14 @@ def _bad_cases(tg_new, tg_closed, tmp):
         # notify
         (["notify", "TG-2001-000001"], officer_env, "no report"),
         (["notify", tg_new, "--notifier", "factory:os:getcwd"], officer_env, "notify"),
+        # reply
+        (["reply", tg_new], officer_env, "--text"),
+        (["reply", tg_new, "--text", "a", "--file", str(existing_file)], officer_env, "not both"),
+        (["reply", tg_new, "--text", " \n "], officer_env, "empty"),
+        (["reply", tg_new, "--text", "x" * 2001], officer_env, "2000"),
+        (["reply", tg_new, "--file", result_file_missing], officer_env, "cannot read"),
+        (["reply", "TG-2001-000001", "--text", "Dạ"], officer_env, "no report"),
+        (["reply", tg_new, "--text", "Dạ", "--notifier", "sms:x:y"], officer_env, "notifier"),
         # export
         (["export", "--format", "xml"], {}, "invalid choice"),
         (["export", "-o", str(tmp)], {}, "is a directory"),
@@ -240,6 +256,7 @@ def _bad_cases(tg_new, tg_closed, tmp):
         (["fetch-attachments", "--max-mb", "0"], {}, "--max-mb"),
         (["fetch-attachments", "--timeout", "-1"], {}, "--timeout"),
         (["fetch-attachments", "--limit", "0"], {}, "--limit"),
+        (["fetch-attachments"], {"REPORTS_ATTACHMENT_MAX_MB": "lots"}, "REPORTS_ATTACHMENT_MAX_MB"),
         (["fetch-attachments", "--code", "TG-2001-000001"], {}, "no report"),
         # handoff
         (["handoff"], {}, "required"),

@@ -317,3 +317,43 @@ def test_a_killed_turn_process_is_replaced_and_users_are_still_answered(env):
     assert pool["pids"][0] != before["pids"][0] and pool["pids"][1] == before["pids"][1]
     env.say("it-kill-after", FEE_PAYLOAD)
     assert "phí" in text_of(env.answers("it-kill-after")[0]).lower()
+
+
+def test_status_change_reaches_the_citizen_through_the_connector_inside_the_window_only(env):
+    """The production notifier beside the running server: the same token store (zalo.db), the
+    conversation the channel stored in the tracker store, the fake API. Inside the reply window
+    the status change quotes the citizen's last message; outside it nothing is sent and the
+    report's audit trail says so."""
+    from anninh.reports import NewReport, ReportStore, load_reports_content
+    from anninh.reports.notify import default_notifier, notify_report_sync
+
+    user, msg_id = "it-notify", f"it-notify-{int(time.time() * 1000)}"
+    env.fake.note_inbound(env.account["oa_id"], user, msg_id)  # what Zalo knows of the message
+    env.say(user, "xin chào", msg_id=msg_id)
+    env.answers(user)
+    answered = len(env.fake.messages_to(user))
+    settings = {k: v for k, v in env.stack.env().items() if k.startswith("ZALO_")}
+    settings.update({"REPORTS_ZALO_CREDENTIALS": str(env.stack.work_dir / "credentials.yml"),
+                     "REPORTS_TRACKER_ENDPOINTS": str(env.stack.work_dir / "endpoints.yml")})
+    store = ReportStore.open(env.stack.reports_db_url, migrate=True)
+    try:
+        code = store.create_report(NewReport(kind="phan_anh", description="Karaoke ồn ào sau 23 giờ",
+                                             oa_id=env.account["oa_id"], sender_id=env.sender(user))).code
+        report = store.transition(code, "in_progress", actor="Đại úy Nông Văn A")
+        text = load_reports_content().status_changed_text(report)
+        inside = notify_report_sync(store, code, text, default_notifier(settings), trigger="status:in_progress",
+                                    actor="Đại úy Nông Văn A")
+        assert inside.ok, inside
+        [sent] = env.fake.messages_to(user)[answered:]
+        assert sent["reply_to"] == msg_id and code in text_of(sent)
+
+        time.sleep(1.0)  # a window of 0.36 s has now passed since the citizen's message
+        narrow = default_notifier({**settings, "REPORTS_REPLY_WINDOW_HOURS": "0.0001"})
+        outside = notify_report_sync(store, code, text, narrow, trigger="status:in_progress",
+                                     actor="Đại úy Nông Văn A")
+        assert outside.not_sent and outside.error.startswith("not delivered: outside the reply window")
+        assert len(env.fake.messages_to(user)) == answered + 1
+        trail = [(e.new_value, e.details.get("reply_to")) for e in store.audit_trail(code) if e.action == "notify"]
+        assert trail == [("ok", msg_id), ("skipped", None)]
+    finally:
+        store.close()
