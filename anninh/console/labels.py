@@ -18,7 +18,8 @@ LABELS_FILE = CONTENT_DIR / "console.yml"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 _USE = re.compile(r"\b(?:L|labels)\.([a-z][a-z0-9_]*)")
 # Keys looked up by name at run time (not visible as L.some_key in the sources).
-DYNAMIC_KEYS = ("assigned_ok", "status_ok", "transferred_ok", "note_ok", "published_ok",
+DYNAMIC_KEYS = ("assign_bad_account", "note_required", "transfer_needs_reason", "reply_empty",
+                "publish_empty", "assigned_ok", "status_ok", "transferred_ok", "note_ok", "published_ok",
                 "error_403", "error_404", "error_429", "tab_new", "tab_in_progress", "tab_overdue",
                 "tab_mine", "tab_all", "role_admin", "role_unit_head", "role_officer")
 

@@ -21,6 +21,16 @@ def _svc():
     return services()
 
 
+def _back(code: str):
+    return redirect(url_for("reports.report", code=code))
+
+
+def _refuse(code: str, message_key: str):
+    """Back to the report page with the message that says what is missing."""
+    flash(getattr(_svc().labels, message_key), "error")
+    return _back(code)
+
+
 def _run(code: str, ok_key: str, change: Callable[[], object]):
     L = _svc().labels
     try:
@@ -29,7 +39,7 @@ def _run(code: str, ok_key: str, change: Callable[[], object]):
         flash(f"{L.action_failed} {exc}", "error")
     else:
         flash(getattr(L, ok_key), "ok")
-    return redirect(url_for("reports.report", code=code))
+    return _back(code)
 
 
 @bp.route("/assign", methods=["POST"])
@@ -41,8 +51,7 @@ def assign(code: str):
     from anninh.reports.units import unit_by_name
     unit = unit_by_name(r.unit) if r.unit else None
     if account is None or not account.active or unit is None or account.unit_id != unit.id:
-        flash(svc.labels.assign_bad_account, "error")
-        return redirect(url_for("reports.report", code=r.code))
+        return _refuse(r.code, "assign_bad_account")
     return _run(r.code, "assigned_ok", lambda: svc.store.assign(
         r.code, account.username, actor=current_user.actor, note=form_text(request.form, "note", 2000) or None))
 
@@ -53,8 +62,7 @@ def status(code: str):
     r = visible_report(code, policy.HANDLE)
     note = form_text(request.form, "note", 2000)
     if not note:
-        flash(svc.labels.note_required, "error")
-        return redirect(url_for("reports.report", code=r.code))
+        return _refuse(r.code, "note_required")
     new = form_text(request.form, "status", 32)
     return _run(r.code, "status_ok", lambda: svc.store.transition(r.code, new, actor=current_user.actor, note=note))
 
@@ -67,14 +75,13 @@ def transfer(code: str):
     to_unit = form_text(request.form, "to_unit", 200)
     from anninh.reports.units import unit_by_name
     if not reason or unit_by_name(to_unit) is None:
-        flash(svc.labels.transfer_needs_reason, "error")
-        return redirect(url_for("reports.report", code=r.code))
+        return _refuse(r.code, "transfer_needs_reason")
     _run(r.code, "transferred_ok", lambda: svc.store.transfer(r.code, to_unit, reason=reason,
                                                              actor=current_user.actor))
     fresh = svc.store.get(r.code)
     if fresh is not None and not policy.can_view(current_user, fresh):
         return redirect(url_for("reports.inbox"))  # it left the unit: back to the inbox
-    return redirect(url_for("reports.report", code=r.code))
+    return _back(r.code)
 
 
 @bp.route("/note", methods=["POST"])
@@ -83,8 +90,7 @@ def note(code: str):
     r = visible_report(code, policy.HANDLE)
     text = form_text(request.form, "text", 2000)
     if not text:
-        flash(svc.labels.note_required, "error")
-        return redirect(url_for("reports.report", code=r.code))
+        return _refuse(r.code, "note_required")
     return _run(r.code, "note_ok", lambda: svc.store.add_note(r.code, text, actor=current_user.actor))
 
 
@@ -95,15 +101,14 @@ def reply(code: str):
     r = visible_report(code, policy.HANDLE)
     text = form_text(request.form, "text", 2000)
     if not text:
-        flash(L.reply_empty, "error")
-        return redirect(url_for("reports.report", code=r.code))
+        return _refuse(r.code, "reply_empty")
     result = adapters.reply_to_citizen(svc.store, r.code, text, actor=current_user.actor)
     if result.ok:
         flash(L.reply_ok, "ok")
     else:
         detail = f" ({result.error_code})" if result.error_code is not None else ""
         flash(f"{L.reply_failed}{detail} {result.error or ''}".strip(), "error")
-    return redirect(url_for("reports.report", code=r.code))
+    return _back(r.code)
 
 
 @bp.route("/publish", methods=["POST"])
@@ -113,8 +118,7 @@ def publish_preview(code: str):
     r = visible_report(code, policy.PUBLISH)
     text = form_text(request.form, "text", 5000)
     if not text:
-        flash(svc.labels.publish_empty, "error")
-        return redirect(url_for("reports.report", code=r.code))
+        return _refuse(r.code, "publish_empty")
     return render_template("publish_preview.html", r=r, original=text,
                            masked=adapters.mask_for_publication(text, r))
 
