@@ -99,3 +99,22 @@ def test_admin_manages_accounts(console):
                                            "role": "officer"})  # no 'active': deactivated
     assert console.accounts.by_username("can_bo_moi").active is False
     assert console.session().login("can_bo_moi", "mot-mat-khau-dai").url.endswith("/login")
+
+
+def test_a_video_is_served_inline_with_ranges(console):
+    from anninh.reports.model import AttachmentIn, NewReport
+    sub = console.store.create_report(NewReport(
+        kind="tin_bao", description="Video cảnh gây rối", unit=console.units["A"].name, channel="zalo",
+        attachments=[AttachmentIn(url="https://zalo.example/v.mp4", media_type="video")]))
+    att = console.store.require(sub.code).attachments[0]
+    path = console.attachments_dir / sub.code / "1.mp4"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(2000))
+    console.store.record_attachment_result(att.id, status="stored", local_path=str(path), content_type="video/mp4",
+                                           size_bytes=2012)
+    officer = console.session("officer_a")
+    page = officer.get(f"/r/{sub.code}").text
+    assert f'<video src="/r/{sub.code}/a/{att.id}" controls' in page
+    part = officer.get(f"/r/{sub.code}/a/{att.id}", headers={"Range": "bytes=0-9"})
+    assert part.status_code == 206 and part.headers["Content-Type"] == "video/mp4" and len(part.content) == 10
+    assert console.session("officer_b").get(f"/r/{sub.code}/a/{att.id}").status_code == 404
