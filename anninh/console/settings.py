@@ -7,6 +7,7 @@
 | ``CONSOLE_SECURE_COOKIES`` | off | ``1`` behind HTTPS: cookies only travel over HTTPS |
 | ``CONSOLE_SESSION_MINUTES`` | 480 | a login lasts this long, then the officer logs in again |
 | ``CONSOLE_MAX_FAILURES`` / ``CONSOLE_MAX_FAILURES_PER_ADDRESS`` | 5 / 20 | failed logins within 15 minutes before login is refused |
+| ``CONSOLE_PAGE_SIZE`` | 25 | reports per inbox page |
 | ``REPORTS_DB_URL`` (+ ``REPORTS_DB_SCHEMA``) | ``var/reports.db`` | the reports database (shared with the assistant) |
 | ``REPORTS_ATTACHMENTS_DIR`` | ``var/attachments`` | stored photos and videos |
 | ``TRACKER_DB_URL`` | the SQLite file of ``$REPORTS_TRACKER_ENDPOINTS`` (``endpoints.yml``) | the assistant's conversations, read only |
@@ -86,6 +87,7 @@ class Settings:
             session_minutes=_env_int("CONSOLE_SESSION_MINUTES", 480),
             max_failures=_env_int("CONSOLE_MAX_FAILURES", 5),
             max_failures_per_address=_env_int("CONSOLE_MAX_FAILURES_PER_ADDRESS", 20),
+            page_size=max(1, min(_env_int("CONSOLE_PAGE_SIZE", 25), 200)),
             db_url=os.environ.get("REPORTS_DB_URL") or None,
             db_schema=os.environ.get("REPORTS_DB_SCHEMA") or None,
             attachments_dir=default_attachments_dir(),

@@ -174,6 +174,7 @@ def start_console(tmp: Path, db_url: str, schema: Optional[str], fake, *,
     env = {"REPORTS_DB_URL": db_url, "REPORTS_DB_SCHEMA": schema or "", "CONSOLE_PORT": str(port),
            "CONSOLE_HOST": "127.0.0.1", "CONSOLE_SECRET_KEY": SECRET, "REPORTS_ATTACHMENTS_DIR": str(att_dir),
            "REPORTS_TRACKER_ENDPOINTS": str(endpoints), "CONSOLE_MAX_FAILURES_PER_ADDRESS": "1000",
+           "CONSOLE_PAGE_SIZE": "5",
            # the reply to the citizen goes through the production notifier to the fake Zalo API
            "ZALO_OA_ID": OA, "ZALO_APP_ID": APP, "ZALO_OA_SECRET_KEY": "oa-secret", "ZALO_APP_SECRET_KEY": APP_KEY,
            "ZALO_REFRESH_TOKEN": pair["refresh_token"], "ZALO_API_BASE_URL": fake.url,

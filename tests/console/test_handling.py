@@ -84,6 +84,22 @@ def test_inbox_tabs_filters_and_overdue(console):
     assert 'id="overdue-count"' in officer.get("/").text
 
 
+def test_inbox_pages(console):
+    import re
+    codes = [console.new_report("B", f"Tin thứ {i} về trộm chó", tag=f"page{i}") for i in range(7)]
+    officer = console.session("officer_b")
+    seen = []
+    for path in ("/?tab=all", "/?tab=all&q=trom+cho"):  # counted, and a text search (not counted)
+        page, seen = officer.get(path).text, []
+        for _ in range(10):
+            seen += [c for c in re.findall(r'class="code">([A-Z]{2}-\d{4}-\d{6})<', page)]
+            nxt = re.search(r'href="([^"]+)" rel="next"', page)
+            if not nxt:
+                break
+            page = officer.get(nxt.group(1).replace("&amp;", "&")).text
+        assert set(codes) <= set(seen) and len(seen) == len(set(seen)), path
+
+
 def test_admin_manages_accounts(console):
     admin = console.session("admin")
     admin.get("/accounts/")
