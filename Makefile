@@ -71,6 +71,7 @@ bench: train
 	$(BIN)/python bench/masking_bench.py
 	$(BIN)/python bench/store_bench.py
 	$(BIN)/python scripts/eval_multiturn.py --min-full 0
+	$(BIN)/python bench/console_bench.py
 
 clean:
 	rm -rf models results var .pytest_cache

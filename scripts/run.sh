@@ -42,6 +42,17 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
+# The officers' console (python -m anninh.console), next to the assistant; stopped on exit too.
+CONSOLE_PID=
+if [ "$MODE" = run ]; then
+  export CONSOLE_PORT=${CONSOLE_PORT:-8080}
+  "$BIN/python" -m anninh.console > var/console.log 2>&1 &
+  CONSOLE_PID=$!
+  trap 'kill $ACTIONS_PID $CONSOLE_PID 2>/dev/null || true' EXIT
+  echo "Officers' console on http://localhost:$CONSOLE_PORT (log: var/console.log)"
+  echo "  first administrator: $BIN/python -m anninh.officer create-admin"
+fi
+
 ENDPOINTS=endpoints.yml
 if [ "$ACTIONS_PORT" != 5055 ] || [ -n "${ACTIONS_SHARED_SECRET:-}" ]; then
   # endpoints.yml names the action server on its default port and sends no secret: use a copy

@@ -1,0 +1,38 @@
+"""``python -m anninh.console``: serve the console on $CONSOLE_HOST:$CONSOLE_PORT (127.0.0.1:8080).
+
+Werkzeug's threaded HTTP server; put it behind an HTTPS reverse proxy (and set
+CONSOLE_SECURE_COOKIES=1) for access from other machines.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+from werkzeug.serving import make_server
+
+from anninh.console.app import create_app
+from anninh.console.settings import Settings
+from anninh.reports.privacy import install_log_masking
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_masking()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request lines (URLs hold codes)
+    settings = Settings.from_env()
+    app = create_app(settings)
+    server = make_server(settings.host, settings.port, app, threaded=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(f"Officers' console on http://{settings.host}:{server.server_port}", flush=True)
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Settings of the officers' console, from the environment only.
+
+| variable | default | meaning |
+|---|---|---|
+| ``CONSOLE_HOST`` / ``CONSOLE_PORT`` | 127.0.0.1 / 8080 | where the server listens |
+| ``CONSOLE_SECRET_KEY`` | generated once into ``var/console-secret.key`` (0600) | signs session cookies |
+| ``CONSOLE_SECURE_COOKIES`` | off | ``1`` behind HTTPS: cookies only travel over HTTPS |
+| ``CONSOLE_SESSION_MINUTES`` | 480 | a login lasts this long, then the officer logs in again |
+| ``CONSOLE_MAX_FAILURES`` / ``CONSOLE_MAX_FAILURES_PER_ADDRESS`` | 5 / 20 | failed logins within 15 minutes before login is refused |
+| ``CONSOLE_PAGE_SIZE`` | 25 | reports per inbox page |
+| ``REPORTS_DB_URL`` (+ ``REPORTS_DB_SCHEMA``) | ``var/reports.db`` | the reports database (shared with the assistant) |
+| ``REPORTS_ATTACHMENTS_DIR`` | ``var/attachments`` | stored photos and videos |
+| ``TRACKER_DB_URL`` | the SQLite file of ``$REPORTS_TRACKER_ENDPOINTS`` (``endpoints.yml``) | the assistant's conversations, read only |
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from anninh import PROJECT_ROOT
+
+SECRET_FILE = PROJECT_ROOT / "var" / "console-secret.key"
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _env_bool(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def load_secret_key(path: Path = SECRET_FILE) -> str:
+    """``$CONSOLE_SECRET_KEY``, else the key kept in ``path`` (created once, mode 0600)."""
+    env = os.environ.get("CONSOLE_SECRET_KEY", "").strip()
+    if env:
+        return env
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) < 32:
+            raise ValueError(f"{path} holds no usable secret key; delete it to make a new one")
+        return key
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key + "\n")
+    return key
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    secret_key: str = ""
+    secure_cookies: bool = False
+    session_minutes: int = 480
+    max_failures: int = 5
+    max_failures_per_address: int = 20
+    failure_window_s: int = 900
+    db_url: Optional[str] = None
+    db_schema: Optional[str] = None
+    attachments_dir: Optional[Path] = None
+    tracker_db_url: Optional[str] = None
+    page_size: int = 25
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        from anninh.console.transcript import tracker_db_url
+        from anninh.reports.attachments import default_attachments_dir
+        return cls(
+            host=os.environ.get("CONSOLE_HOST", "").strip() or "127.0.0.1",
+            port=_env_int("CONSOLE_PORT", 8080),
+            secret_key=load_secret_key(),
+            secure_cookies=_env_bool("CONSOLE_SECURE_COOKIES"),
+            session_minutes=_env_int("CONSOLE_SESSION_MINUTES", 480),
+            max_failures=_env_int("CONSOLE_MAX_FAILURES", 5),
+            max_failures_per_address=_env_int("CONSOLE_MAX_FAILURES_PER_ADDRESS", 20),
+            page_size=max(1, min(_env_int("CONSOLE_PAGE_SIZE", 25), 200)),
+            db_url=os.environ.get("REPORTS_DB_URL") or None,
+            db_schema=os.environ.get("REPORTS_DB_SCHEMA") or None,
+            attachments_dir=default_attachments_dir(),
+            tracker_db_url=tracker_db_url(),
+        )
