@@ -190,7 +190,27 @@ class ActionServerSettings(ReportsSettings):
 
 
 class ConsoleSettings(ReportsSettings):
-    """The officers' web console (its own variables are added by its module)."""
+    """The officers' web console (`python -m anninh.console`; anninh/console/settings.py)."""
+
+    console_host: str = Field("127.0.0.1", env="CONSOLE_HOST", description="interface the console listens on")
+    console_port: int = Field(8080, env="CONSOLE_PORT", description="port of the console")
+    console_secret_key: SecretStr = Field("", env="CONSOLE_SECRET_KEY",
+                                          description="signs the session cookies (empty: generated once into "
+                                                      "`var/console-secret.key`, mode 0600)")
+    console_secure_cookies: bool = Field(False, env="CONSOLE_SECURE_COOKIES",
+                                         description="`1` behind HTTPS: cookies only travel over HTTPS")
+    console_session_minutes: int = Field(480, env="CONSOLE_SESSION_MINUTES",
+                                         description="a login lasts this long, then the officer logs in again")
+    console_max_failures: int = Field(5, env="CONSOLE_MAX_FAILURES",
+                                      description="failed logins of one account within 15 minutes before its "
+                                                  "login is refused")
+    console_max_failures_per_address: int = Field(20, env="CONSOLE_MAX_FAILURES_PER_ADDRESS",
+                                                  description="failed logins from one address within 15 minutes "
+                                                              "before logins from it are refused")
+    console_page_size: int = Field(25, env="CONSOLE_PAGE_SIZE", description="reports per inbox page (1-200)")
+    tracker_db_url: str = Field("", env="TRACKER_DB_URL",
+                                description="SQLAlchemy URL of the assistant's conversations, read only by the "
+                                            "console (empty: the tracker store of `REPORTS_TRACKER_ENDPOINTS`)")
 
 
 class OfficerCliSettings(ReportsSettings):

@@ -1,4 +1,5 @@
-"""Settings of the officers' console, from the environment only.
+"""Settings of the officers' console, read from the environment through `anninh.settings.ConsoleSettings`
+(the README's configuration table is generated from it).
 
 | variable | default | meaning |
 |---|---|---|
@@ -25,23 +26,9 @@ from anninh import PROJECT_ROOT
 SECRET_FILE = PROJECT_ROOT / "var" / "console-secret.key"
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
-
-
-def _env_bool(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def load_secret_key(path: Path = SECRET_FILE) -> str:
-    """``$CONSOLE_SECRET_KEY``, else the key kept in ``path`` (created once, mode 0600)."""
-    env = os.environ.get("CONSOLE_SECRET_KEY", "").strip()
+def load_secret_key(path: Path = SECRET_FILE, configured: str = "") -> str:
+    """``configured`` (``$CONSOLE_SECRET_KEY``), else the key kept in ``path`` (created once, mode 0600)."""
+    env = configured.strip()
     if env:
         return env
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,19 +64,27 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
+        """From the environment, read through the typed ``anninh.settings.ConsoleSettings``."""
+        import pydantic
+
         from anninh.console.transcript import tracker_db_url
         from anninh.reports.attachments import default_attachments_dir
+        from anninh.settings import ConsoleSettings
+        try:
+            env = ConsoleSettings()
+        except pydantic.ValidationError as exc:
+            raise ValueError(f"console settings: {exc}") from None
         return cls(
-            host=os.environ.get("CONSOLE_HOST", "").strip() or "127.0.0.1",
-            port=_env_int("CONSOLE_PORT", 8080),
-            secret_key=load_secret_key(),
-            secure_cookies=_env_bool("CONSOLE_SECURE_COOKIES"),
-            session_minutes=_env_int("CONSOLE_SESSION_MINUTES", 480),
-            max_failures=_env_int("CONSOLE_MAX_FAILURES", 5),
-            max_failures_per_address=_env_int("CONSOLE_MAX_FAILURES_PER_ADDRESS", 20),
-            page_size=max(1, min(_env_int("CONSOLE_PAGE_SIZE", 25), 200)),
-            db_url=os.environ.get("REPORTS_DB_URL") or None,
-            db_schema=os.environ.get("REPORTS_DB_SCHEMA") or None,
+            host=env.console_host.strip() or "127.0.0.1",
+            port=env.console_port,
+            secret_key=load_secret_key(configured=env.console_secret_key.get_secret_value()),
+            secure_cookies=env.console_secure_cookies,
+            session_minutes=env.console_session_minutes,
+            max_failures=env.console_max_failures,
+            max_failures_per_address=env.console_max_failures_per_address,
+            page_size=max(1, min(env.console_page_size, 200)),
+            db_url=env.reports_db_url or None,
+            db_schema=env.reports_db_schema or None,
             attachments_dir=default_attachments_dir(),
             tracker_db_url=tracker_db_url(),
         )
