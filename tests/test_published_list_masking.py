@@ -4,7 +4,7 @@ a report. Real action, real SQLite file."""
 from sqlalchemy import update
 
 import actions.reports as reports
-from actions.reports import ActionCheckReportStatus
+from actions.report_status import ActionCheckReportStatus
 from anninh.reports.model import NewReport
 from anninh.reports.schema import reports as reports_t
 from tests.test_report_actions import database, run, tracker  # noqa: F401 - fixture
