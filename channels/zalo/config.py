@@ -17,6 +17,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 import yaml
 
+from channels.zalo.storage import is_postgres_url
+
 DEFAULT_API_BASE_URL = "https://openapi.zalo.me"
 DEFAULT_OAUTH_BASE_URL = "https://oauth.zaloapp.com"
 DEFAULT_DB_PATH = "var/zalo.db"
@@ -62,6 +64,9 @@ class ZaloSettings:
     # variants seen in the wild (oa_id as first term, app secret key as secret).
     signature_mode: str = "strict"
     db_path: str = DEFAULT_DB_PATH
+    # PostgreSQL URL (ZALO_DB_URL): the token store and the inbox shared by several nodes instead of
+    # the SQLite file db_path (channels/zalo/storage.py).
+    db_url: str = ""
     api_base_url: str = DEFAULT_API_BASE_URL
     oauth_base_url: str = DEFAULT_OAUTH_BASE_URL
     request_timeout: float = 10.0
@@ -79,10 +84,14 @@ class ZaloSettings:
     # Kept below dedup_retention, so a replayed old event is either remembered or too old.
     max_event_age: float = 6 * 3600.0
     max_clock_skew: float = 600.0
-    # With several worker processes: how long a turn waits for the same user's earlier message,
-    # handled by another worker, before it goes on anyway.
-    order_wait: float = 60.0
-    max_pending_per_user: int = 100
+    # A claimed inbox row is leased for this many seconds, renewed while its turn runs: when the
+    # process or node running it dies, another takes the row over once the lease has run out.
+    lease: float = 30.0
+    # How often a process that runs turns looks for work it was not told about (rows freed by
+    # expired leases, rows accepted by another node whose turn processes are busy).
+    claim_poll: float = 1.0
+    # Turns one process runs at once (they wait on the action server and the Zalo API in turn).
+    turn_slots: int = 8
     # process: bot turns run in `turn_processes` separate processes (channels/zalo/worker.py), so
     # the server process only acknowledges webhooks and the turns use every core; each loads the
     # model (about 0.8 GB of memory each). thread: bot turns run on a dedicated event loop thread
@@ -224,8 +233,9 @@ _NUMBERS = {
     "dedup_retention": float,
     "max_event_age": float,
     "max_clock_skew": float,
-    "order_wait": float,
-    "max_pending_per_user": int,
+    "lease": float,
+    "claim_poll": float,
+    "turn_slots": int,
     "switch_interval_ms": float,
     "turn_processes": int,
     "turn_process_nice": int,
@@ -236,6 +246,7 @@ _KNOWN_KEYS = set(_NUMBERS) | {
     "verify_signature",
     "signature_mode",
     "db_path",
+    "db_url",
     "api_base_url",
     "oauth_base_url",
     "more_buttons_text",
@@ -281,6 +292,7 @@ def load_settings(
     settings = ZaloSettings(
         accounts=_index(accounts),
         db_path=pick("db_path", "ZALO_DB_PATH", DEFAULT_DB_PATH),
+        db_url=pick("db_url", "ZALO_DB_URL", ""),
         api_base_url=pick("api_base_url", "ZALO_API_BASE_URL", DEFAULT_API_BASE_URL).rstrip("/"),
         oauth_base_url=pick("oauth_base_url", "ZALO_OAUTH_BASE_URL", DEFAULT_OAUTH_BASE_URL).rstrip("/"),
     )
@@ -315,6 +327,11 @@ def load_settings(
         raise ZaloConfigError("zalo: turn_processes must be between 1 and 64")
     if settings.turn_process_nice > 19:
         raise ZaloConfigError("zalo: turn_process_nice must be between 0 and 19")
+    if settings.db_url and not is_postgres_url(settings.db_url):
+        raise ZaloConfigError("zalo: db_url (ZALO_DB_URL) must be a postgresql:// URL; "
+                              "for SQLite set db_path (ZALO_DB_PATH)")
+    if settings.lease < 1 or settings.claim_poll <= 0 or not 1 <= settings.turn_slots <= 256:
+        raise ZaloConfigError("zalo: lease must be ≥ 1 s, claim_poll above 0 and turn_slots between 1 and 256")
     if settings.max_buttons < 1 or settings.text_limit < 100:
         raise ZaloConfigError("zalo: max_buttons must be ≥ 1 and text_limit ≥ 100")
     return settings

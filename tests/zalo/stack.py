@@ -24,6 +24,13 @@ PG_DSN = os.environ.get("ZALO_TEST_PG_DSN", "host=127.0.0.1 port=5432 dbname=tes
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 
 
+def pg_schema_url(schema: str) -> str:
+    """The URL of the test PostgreSQL with ``schema`` as search path (what ZALO_DB_URL takes)."""
+    params = dict(part.split("=", 1) for part in PG_DSN.split())
+    return (f"postgresql://{params.get('user', 'postgres')}@{params.get('host', '127.0.0.1')}:"
+            f"{params.get('port', '5432')}/{params.get('dbname', 'test')}?options=-csearch_path%3D{schema}")
+
+
 class StackError(RuntimeError):
     pass
 
