@@ -10,6 +10,15 @@ RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 mkdir -p var
 
+if [ "${RASA_WORKERS:-1}" != 1 ] || [ "${RASA_ENDPOINTS:-}" = production ]; then
+  # Production: reports, handoffs and the Zalo inbox and tokens in the same PostgreSQL database as
+  # the conversations, so that several nodes share them (docs/zalo.md § 11). Set before the
+  # action server starts; attachments go to REPORTS_ATTACHMENTS_DIR (a directory every node mounts).
+  PG_URL="postgresql://${TRACKER_DB_USER:-postgres}${TRACKER_DB_PASSWORD:+:$TRACKER_DB_PASSWORD}@${TRACKER_DB_HOST:-127.0.0.1}:${TRACKER_DB_PORT:-5432}/${TRACKER_DB_NAME:-zalo_an_ninh}"
+  export REPORTS_DB_URL=${REPORTS_DB_URL:-$PG_URL} ZALO_DB_URL=${ZALO_DB_URL:-$PG_URL}
+  TRACKER_DB_LOGIN_DB=${TRACKER_DB_LOGIN_DB:-postgres} "$BIN/python" scripts/prepare_db.py
+fi
+
 "$BIN/rasa" run actions --port "$ACTIONS_PORT" --actions actions > var/actions.log 2>&1 &
 ACTIONS_PID=$!
 trap 'kill $ACTIONS_PID 2>/dev/null || true' EXIT

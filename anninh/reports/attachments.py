@@ -56,7 +56,9 @@ _CHUNK = 64 * 1024
 
 
 def default_attachments_dir() -> Path:
-    return Path(os.environ.get(ENV_ATTACHMENTS_DIR) or DEFAULT_ATTACHMENTS_DIR)
+    """Absolute, because the path of each copy is stored in the (shared) database and read by other
+    processes and nodes, whose working directory may differ."""
+    return Path(os.environ.get(ENV_ATTACHMENTS_DIR) or DEFAULT_ATTACHMENTS_DIR).expanduser().resolve()
 
 
 def sniff_content_type(head: bytes, url: str = "") -> Optional[str]:
@@ -125,7 +127,7 @@ class AttachmentFetcher:
             raise ValueError("max_bytes must be positive")
         if timeout <= 0:
             raise ValueError("timeout must be positive")
-        self.storage_dir = Path(storage_dir) if storage_dir else default_attachments_dir()
+        self.storage_dir = Path(storage_dir).expanduser().resolve() if storage_dir else default_attachments_dir()
         self.max_bytes = max_bytes
         self.allowed_types = tuple(allowed_types)
         self.timeout = timeout

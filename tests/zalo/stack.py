@@ -49,6 +49,23 @@ def pg_execute(sql: str, *args: Any) -> List[tuple]:
         conn.close()
 
 
+def services_error() -> Optional[str]:
+    """Why PostgreSQL or Redis cannot be used here, or None."""
+    try:
+        import psycopg2
+
+        psycopg2.connect(PG_DSN, connect_timeout=3).close()
+    except Exception as exc:  # noqa: BLE001
+        return f"PostgreSQL ({PG_DSN}): {type(exc).__name__}: {str(exc).strip()[:200]}"
+    try:
+        import redis
+
+        redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_timeout=3).ping()
+    except Exception as exc:  # noqa: BLE001
+        return f"Redis ({REDIS_HOST}:{REDIS_PORT}): {type(exc).__name__}: {exc}"
+    return None
+
+
 class ProductionStores:
     """A PostgreSQL schema and a Redis key prefix of their own, and the environment that points
     endpoints.production.yml at them (``workers`` Rasa worker processes). ``drop()`` removes both."""

@@ -16,8 +16,8 @@ import requests
 
 from fake_zalo import FakeZalo
 from harness import account_dict, signature_for, text_event
-from stack import (PG_DSN, REDIS_HOST, REDIS_PORT, ROOT, ProductionStores, RasaStack, StackError, find_model,
-                   pg_execute)
+from stack import (REDIS_HOST, REDIS_PORT, ROOT, ProductionStores, RasaStack, StackError, find_model,
+                   pg_execute, services_error)
 
 from devtools.testing import service_missing
 
@@ -25,22 +25,6 @@ pytestmark = pytest.mark.integration
 
 REDIS_DB = 2
 FEE_PAYLOAD = '/ask_procedure{"procedure":"cu_tru.tam_tru","aspect":"fee"}'
-
-
-def _services_error() -> Optional[str]:
-    try:
-        import psycopg2
-
-        psycopg2.connect(PG_DSN, connect_timeout=3).close()
-    except Exception as exc:  # noqa: BLE001
-        return f"PostgreSQL ({PG_DSN}): {type(exc).__name__}: {str(exc).strip()[:200]}"
-    try:
-        import redis
-
-        redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_timeout=3).ping()
-    except Exception as exc:  # noqa: BLE001
-        return f"Redis ({REDIS_HOST}:{REDIS_PORT}): {type(exc).__name__}: {exc}"
-    return None
 
 
 class Workers:
@@ -73,7 +57,7 @@ class Workers:
 
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory):
-    problem = _services_error()
+    problem = services_error()
     if problem:
         service_missing(f"two-worker test needs PostgreSQL and Redis: {problem}")
     if find_model(ROOT) is None:
