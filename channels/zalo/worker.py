@@ -25,7 +25,7 @@ import logging
 import os
 import signal
 import sys
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 SPEC_VARIABLE = "ZALO_TURN_PROCESS"
 READY = "READY"

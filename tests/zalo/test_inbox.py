@@ -2,7 +2,6 @@
 processes, leases and takeover of rows left by a dead process."""
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import subprocess
 import sys

@@ -7,9 +7,8 @@ Needs PostgreSQL and Redis on 127.0.0.1 (skipped without them, except with CI=tr
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import pytest
 import requests
@@ -44,15 +43,6 @@ class Workers:
         rows = pg_execute(f'SELECT data FROM "{self.schema}".events WHERE sender_id = %s AND type_name = %s '
                    "ORDER BY id", f"{self.account['oa_id']}:{user}", "user")
         return [json.loads(data)["text"] for (data,) in rows]
-
-    def inbox_owners(self, user: str) -> set:
-        conn = sqlite3.connect(str(self.stack.work_dir / "zalo.db"))
-        try:
-            rows = conn.execute("SELECT DISTINCT owner FROM zalo_inbox WHERE sender = ?",
-                                (f"{self.account['oa_id']}:{user}",)).fetchall()
-        finally:
-            conn.close()
-        return {r[0] for r in rows}
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +94,7 @@ def test_a_burst_spread_over_two_workers_is_answered_in_order(workers):
     found = workers.fake.wait_for(30, "w-burst", timeout=120)
     assert len(found) >= 30, workers.stack.tail("rasa", 40)
     time.sleep(3.0)
-    # Both workers took part (the kernel spreads the connections), ...
-    assert len(workers.inbox_owners("w-burst")) == 2
-    # ... the conversation in PostgreSQL has the messages in the order sent, ...
+    # The conversation in PostgreSQL has the messages in the order sent, ...
     assert workers.user_texts("w-burst") == texts
     # ... the per-conversation lock lives in Redis (both workers connected to its database), ...
     import redis
