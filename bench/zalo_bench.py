@@ -354,12 +354,12 @@ class Spawned:
     worker processes on the project's endpoints.production.yml (conversations in PostgreSQL, in a
     schema of its own that is dropped afterwards; locks in Redis), as `RASA_WORKERS=N make run`."""
 
-    def __init__(self, project_dir: Path, turn_runner: Optional[str], workers: int = 1) -> None:
+    def __init__(self, project_dir: Path, turn_processes: Optional[int], workers: int = 1) -> None:
         self.work = Path(tempfile.mkdtemp(prefix="zalo-bench-"))
         self.account = {"oa_id": "4300000000000099", "app_id": "1200000000000099",
                         "oa_secret_key": "bench-oa-secret", "app_secret_key": "bench-app-secret", "unit": "bench"}
         self.project_dir = project_dir
-        self.turn_runner = turn_runner
+        self.turn_processes = turn_processes
         self.workers = workers
         self.stores: Any = None
         self.fake: Optional[subprocess.Popen] = None
@@ -382,8 +382,8 @@ class Spawned:
         self.fake_url = values["FAKE_ZALO_URL"]
         self.account["refresh_token"] = values["ZALO_REFRESH_TOKEN"]
         stack_mod = _load(ROOT / "tests" / "zalo" / "stack.py", "zalo_stack")
-        runner = self.turn_runner or ("thread" if self.workers > 1 else None)  # None: the channel's default
-        extra = {"turn_runner": runner} if runner else {}
+        processes = 0 if self.turn_processes is None and self.workers > 1 else self.turn_processes
+        extra = {"turn_processes": processes} if processes is not None else {}  # None: the channel's default
         env: Dict[str, str] = {"REPORTS_DB_URL": f"sqlite:///{self.work / 'reports.db'}"}
         endpoints_file, endpoints = None, {}
         if self.workers > 1:
@@ -497,8 +497,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--fake-url", help="base URL of the fake Zalo API that server sends to")
     parser.add_argument("--spawn", action="store_true", help="start fake API, action server and Rasa here")
     parser.add_argument("--project-dir", default=str(ROOT), help="Rasa project for --spawn (models/, actions/)")
-    parser.add_argument("--turn-runner", choices=["process", "thread", "loop"],
-                        help="channel setting for --spawn (default: the channel's, process)")
+    parser.add_argument("--turn-processes", type=int,
+                        help="channel setting for --spawn (default: the channel's, 2; 0: turns in the server)")
     parser.add_argument("--workers", type=int, default=1,
                         help="Rasa worker processes for --spawn (>1: PostgreSQL + Redis, endpoints.production.yml)")
     parser.add_argument("--users", type=int, default=50)
@@ -514,7 +514,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.spawn:
         args.setup = (f"{args.workers} Rasa workers, conversations in PostgreSQL, locks in Redis" if args.workers > 1
                       else "1 Rasa process, conversations in SQLite")
-        with Spawned(Path(args.project_dir), args.turn_runner, args.workers) as spawned:
+        with Spawned(Path(args.project_dir), args.turn_processes, args.workers) as spawned:
             acc = spawned.account
             account = ZaloAccount(acc["oa_id"], acc["app_id"], acc["oa_secret_key"], acc["app_secret_key"])
             result = asyncio.run(run(args, spawned.stack.rasa_url, spawned.fake_url, account, spawned.pids()))

@@ -4,9 +4,8 @@ Per request: check the signature over the raw body (401 when missing or wrong), 
 (400 when malformed), skip events older than ``max_event_age``, write it to the durable inbox (which
 also drops redeliveries), wake whatever runs turns and answer 200 at once (Zalo wants an answer
 within 2 seconds). Turns are claimed from the inbox (channels/zalo/runner.py) by the turn processes
-(``turn_runner: process``, the default: this process then only acknowledges, see
-channels/zalo/worker.py), or in this process (``thread``, ``loop``); with a shared database
-(``db_url``) by any node.
+(channels/zalo/worker.py; this process then only acknowledges), or, with ``turn_processes: 0`` or
+without a loaded model, on this process's loop; with a shared database (``db_url``) by any node.
 """
 from __future__ import annotations
 
@@ -112,12 +111,12 @@ class ZaloInput(InputChannel):
         logged) when this server cannot start them."""
         processor = getattr(getattr(getattr(app, "ctx", None), "agent", None), "processor", None)
         if processor is None:
-            logger.warning("zalo: turn_runner is 'process' but this server has no model loaded; "
+            logger.warning("zalo: this server has no model loaded, so it cannot start turn processes; "
                            "bot turns run in this process instead")
             return None
         if self.credentials is None:
-            logger.warning("zalo: turn_runner is 'process' but the channel was not built from "
-                           "credentials; bot turns run in this process instead")
+            logger.warning("zalo: the channel was not built from credentials, so it cannot start turn "
+                           "processes; bot turns run in this process instead")
             return None
         store = getattr(processor, "tracker_store", None)
         while hasattr(store, "_tracker_store"):  # Rasa's wrappers
@@ -133,7 +132,6 @@ class ZaloInput(InputChannel):
         return {"credentials": self.credentials, "model": str(model.resolve()),
                 "endpoints": str(Path(endpoints).resolve()) if endpoints else None,
                 "log_level": logging.getLevelName(logging.getLogger("rasa").getEffectiveLevel()),
-                "nice": self.settings.turn_process_nice,
                 "idle_priority": self.settings.turn_process_idle}
 
     async def _ensure_started(self, on_new_message: OnNewMessage, app: Any = None) -> None:
@@ -141,14 +139,9 @@ class ZaloInput(InputChannel):
         which is gone accepted but did not finish."""
         if self.runtime.started:
             return
-        spec = None
-        if self.settings.turn_runner == "process":
-            spec = self._turn_process_spec(app)
-            if spec is None:
-                self.settings.turn_runner = "thread"
+        spec = self._turn_process_spec(app) if self.settings.turn_processes else None
         await self.runtime.start(handle=on_new_message if spec is None else None)
         assert self.runtime.inbox is not None
-        self.runtime.inbox.release_dead()
         self.stats["replayed"] = self.runtime.inbox.pending()
         if spec is not None and self.pool is None:
             self.pool = TurnProcessPool(self.settings.turn_processes, self.runtime.inbox, spec)
@@ -169,7 +162,7 @@ class ZaloInput(InputChannel):
         runner = self.runtime.runner
         return {"status": "ok", "accounts": len(self.settings.accounts), "started": self.runtime.started,
                 "ready": self.runtime.started and (pool is None or pool["ready"] == pool["processes"]),
-                "turn_runner": self.settings.turn_runner, "turn_processes": pool,
+                "turn_processes": pool,
                 "running_turns": runner.running() if runner else None,
                 "inbox_pending": self.runtime.inbox.pending() if self.runtime.inbox else None,
                 "webhook": self.stats, "turns": runner.stats if runner else None,

@@ -84,29 +84,6 @@ def process_identity(pid: Optional[int] = None) -> str:
     return f"{pid}:{_start_time(pid) or '?'}@{socket.gethostname()}"
 
 
-def owner_alive(owner: str) -> bool:
-    """Whether the process ``owner`` names still runs. Owners on other machines count as alive
-    (their leases tell)."""
-    local, _, host = owner.partition("@")
-    if host and host != socket.gethostname():
-        return True
-    pid_text, _, start = local.partition(":")
-    try:
-        pid = int(pid_text)
-    except ValueError:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, owned by another user
-    if start and start != "?":
-        current = _start_time(pid)
-        return current is None or current == start
-    return True
-
-
 def event_to_json(event: InboundEvent) -> str:
     return json.dumps(asdict(event), ensure_ascii=False, separators=(",", ":"))
 
@@ -159,7 +136,6 @@ class Inbox(InboxBase):
                 self._retry(self._conn.execute, statement)
             self._conn.execute("PRAGMA busy_timeout=0")  # see the module's docstring
             self._add_columns()
-            self._migrate_seen_events()
         self._done_count = 0
         self.prune()
 
@@ -172,20 +148,6 @@ class Inbox(InboxBase):
                 except sqlite3.OperationalError as exc:
                     if "duplicate column" not in str(exc):  # another process added it meanwhile
                         raise
-
-    def _migrate_seen_events(self) -> None:
-        """Keep the redelivery record of the earlier ``zalo_seen_events`` table (before the inbox)."""
-        query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'zalo_seen_events'"
-        if not self._execute(query).fetchone():
-            return
-        with self._conn:
-            self._execute("BEGIN IMMEDIATE")
-            if not self._execute(query).fetchone():
-                return  # another process migrated it meanwhile
-            self._execute(
-                "INSERT OR IGNORE INTO zalo_inbox (key, sender, event, received_at, owner, done_at, outcome) "
-                "SELECT key, '', '{}', seen_at, 'migrated', seen_at, 'migrated' FROM zalo_seen_events")
-            self._execute("DROP TABLE zalo_seen_events")
 
     def _retry(self, call: Any, *args: Any) -> Any:
         deadline = time.monotonic() + self._busy_timeout
@@ -243,14 +205,6 @@ class Inbox(InboxBase):
         with self._lock:
             return self._execute(f"UPDATE zalo_inbox SET lease_until = NULL WHERE done_at IS NULL "
                                  f"AND lease_until IS NOT NULL AND owner IN ({marks})", tuple(owners)).rowcount
-
-    def release_dead(self) -> int:
-        """Free the claimed rows whose owner on this machine is gone (at start, after a crash)."""
-        with self._lock:
-            owners = [r[0] for r in self._execute(
-                "SELECT DISTINCT owner FROM zalo_inbox WHERE done_at IS NULL AND lease_until IS NOT NULL "
-                "AND owner != ?", (self.owner,)).fetchall()]
-        return self.release([o for o in owners if not owner_alive(o)])
 
     def mark_sent(self, row_id: int, count: int) -> None:
         with self._lock:

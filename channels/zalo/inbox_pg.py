@@ -78,9 +78,6 @@ class PgInbox(InboxBase):
         return self._db.execute("UPDATE zalo_inbox SET lease_until = NULL WHERE done_at IS NULL "
                                 "AND lease_until IS NOT NULL AND owner = ANY(%s)", (list(owners),))
 
-    def release_dead(self) -> int:
-        return 0  # other nodes' processes cannot be checked: their leases run out instead
-
     def mark_sent(self, row_id: int, count: int) -> None:
         self._db.execute("UPDATE zalo_inbox SET sent = %s WHERE id = %s", (count, row_id))
 

@@ -6,7 +6,7 @@ that OA's account. A failed send is logged (code and meaning) and does not break
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 from rasa.core.channels.channel import OutputChannel
 
@@ -40,21 +40,12 @@ class ZaloOutput(OutputChannel):
     def name(cls) -> str:
         return "zalo"
 
-    def __init__(self, client: ZaloClient, settings: ZaloSettings,
-                 runner: Optional[Callable[[Awaitable[Any]], Awaitable[Any]]] = None,
-                 delivery: Optional[Delivery] = None) -> None:
+    def __init__(self, client: ZaloClient, settings: ZaloSettings, delivery: Optional[Delivery] = None) -> None:
         self.client = client
         self.settings = settings
         self._delivery = delivery
-        # Moves the sending onto the loop that owns the HTTP sessions and token locks (the bot loop)
-        # when called from elsewhere, e.g. Rasa's HTTP API triggering a message.
-        self._runner = runner
 
     async def _send(self, recipient_id: str, messages: Iterable[Dict[str, Any]]) -> None:
-        coro = self._send_all(recipient_id, list(messages))
-        await (self._runner(coro) if self._runner else coro)
-
-    async def _send_all(self, recipient_id: str, messages: List[Dict[str, Any]]) -> None:
         try:
             oa_id, user_id = split_sender_id(recipient_id)
         except ValueError:

@@ -1,4 +1,4 @@
-"""The turn processes of ``turn_runner: process``, seen from the Rasa server process.
+"""The turn processes, seen from the Rasa server process.
 
 The server starts ``turn_processes`` processes (``channels.zalo.worker``) when the channel starts.
 They claim their work from the inbox themselves (channels/zalo/runner.py); the server only wakes

@@ -4,11 +4,9 @@ can be started and stopped in tests."""
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import gc
 import logging
-import sys
-from typing import Any, Awaitable, Optional
+from typing import Optional
 
 from channels.zalo.client import ZaloClient
 from channels.zalo.config import ZaloSettings
@@ -30,9 +28,8 @@ class ZaloRuntime:
         self.token_store: Optional[TokenStore] = None
         self.tokens: Optional[TokenRegistry] = None
         self.client: Optional[ZaloClient] = None
-        self._refresher: Optional["concurrent.futures.Future[Any] | asyncio.Future[Any]"] = None
+        self._refresher: Optional["asyncio.Future[None]"] = None
         self._start_lock = asyncio.Lock()
-        self._previous_switch_interval: Optional[float] = None
 
     @property
     def started(self) -> bool:
@@ -57,11 +54,7 @@ class ZaloRuntime:
                                      backoff_base=s.backoff_base, backoff_max=s.backoff_max)
             if handle is not None:
                 self.runner = TurnRunner(self.inbox, turn_runner(self, handle), slots=s.turn_slots,
-                                         lease=s.lease, max_age=s.max_event_age, poll=s.claim_poll,
-                                         threaded=s.turn_runner == "thread")
-            if s.turn_runner == "thread" and s.switch_interval_ms:
-                self._previous_switch_interval = sys.getswitchinterval()
-                sys.setswitchinterval(s.switch_interval_ms / 1000.0)
+                                         lease=s.lease, max_age=s.max_event_age, poll=s.claim_poll)
             if s.freeze_gc:
                 # Everything loaded so far (model, TensorFlow, Rasa) lives as long as the process.
                 # Without this, each full collection walks those millions of objects with the GIL
@@ -70,20 +63,10 @@ class ZaloRuntime:
                 gc.freeze()
             if self.runner is not None:
                 self.runner.start()
-            self._refresher = self._schedule(self._refresh_forever())
+            self._refresher = asyncio.ensure_future(self._refresh_forever())
             where = "this process" if self.runner is not None else "the turn processes"
             logger.info("zalo: channel started with %d OA(s), store %s, API %s, turns in %s",
                         len(s.accounts), "PostgreSQL" if s.db_url else s.db_path, s.api_base_url, where)
-
-    def _schedule(self, coro: Awaitable[Any]) -> Any:
-        loop = self.runner.loop if self.runner is not None else None
-        if self.settings.turn_runner == "thread" and loop is not None:
-            return asyncio.run_coroutine_threadsafe(coro, loop)  # type: ignore[arg-type]
-        return asyncio.ensure_future(coro)
-
-    def on_bot_loop(self, coro: Awaitable[Any]) -> Awaitable[Any]:
-        """Run outbound work on the bot loop, where the token locks and HTTP sessions live."""
-        return self.runner.run_on_bot_loop(coro) if self.runner is not None else coro
 
     def wake(self) -> None:
         if self.runner is not None:
@@ -109,7 +92,7 @@ class ZaloRuntime:
             self._refresher = None
         if self.runner is not None:
             try:
-                await self.runner.stop(timeout=10.0, last=self.sessions.close_current)
+                await self.runner.stop(timeout=10.0)
             except Exception:  # noqa: BLE001
                 logger.exception("zalo: error while finishing bot turns")
         await self.sessions.close_current()
@@ -117,7 +100,4 @@ class ZaloRuntime:
         self.inbox.close()
         self.token_store.close()
         self.client = None
-        if self._previous_switch_interval is not None:
-            sys.setswitchinterval(self._previous_switch_interval)
-            self._previous_switch_interval = None
         logger.info("zalo: channel stopped")

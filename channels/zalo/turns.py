@@ -1,5 +1,5 @@
-"""One bot turn for one claimed inbox row, wherever turns run (a turn process, or the server's bot
-loop): hand the message to Rasa with an output channel that counts the answers delivered, then mark
+"""One bot turn for one claimed inbox row, wherever turns run (a turn process, or the server's loop
+with ``turn_processes: 0``): hand the message to Rasa with an output channel that counts the answers delivered, then mark
 the row done."""
 from __future__ import annotations
 
@@ -19,11 +19,10 @@ Handler = Callable[[UserMessage], Awaitable[Any]]
 
 def output_channel(runtime: Any, delivery: Optional[Delivery] = None) -> ZaloOutput:
     assert runtime.client is not None, "zalo channel not started"
-    return ZaloOutput(runtime.client, runtime.settings, runner=runtime.on_bot_loop, delivery=delivery)
+    return ZaloOutput(runtime.client, runtime.settings, delivery=delivery)
 
 
-def turn_runner(runtime: Any, handle: Handler,
-                on_done: Optional[Callable[[int], None]] = None) -> Callable[[Claimed], Awaitable[None]]:
+def turn_runner(runtime: Any, handle: Handler) -> Callable[[Claimed], Awaitable[None]]:
     """What runs a claimed row through ``handle`` (Rasa's ``on_new_message``, or an agent's
     ``handle_message``)."""
     settings = runtime.settings
@@ -47,7 +46,5 @@ def turn_runner(runtime: Any, handle: Handler,
             outcome = "ok"
         finally:
             inbox.done(claimed.row_id, outcome)
-            if on_done is not None:
-                on_done(claimed.row_id)
 
     return run_turn

@@ -1,8 +1,7 @@
 """A turn process: runs the bot turns of the Zalo events that the Rasa server acknowledged.
 
-With ``turn_runner: process`` the Rasa server process only acknowledges webhooks: it checks and
-stores each event in the inbox, answers 200, and wakes its ``turn_processes`` processes like this
-one (started and watched by ``channels.zalo.pool``). Each claims work from the inbox
+The Rasa server process only acknowledges webhooks: it checks and stores each event in the inbox,
+answers 200, and wakes its ``turn_processes`` processes like this one (started and watched by ``channels.zalo.pool``). Each claims work from the inbox
 (channels/zalo/runner.py: one user's rows in order, leases, takeover), on this node or, with a
 shared database, any node's. Because no bot turn runs in the server process, a turn never holds the
 acknowledgement up, and the turns of different users use all cores.
@@ -60,7 +59,6 @@ async def serve(spec: Dict[str, Any]) -> int:
     from channels.zalo.runtime import ZaloRuntime
 
     settings = load_settings(spec.get("credentials") or {})
-    settings.turn_runner = "loop"  # this process does nothing else: turns run on its own loop
     endpoints = AvailableEndpoints.read_endpoints(spec["endpoints"]) if spec.get("endpoints") else None
     agent = await load_agent(model_path=spec["model"], endpoints=endpoints)
     if not agent.is_ready():
@@ -101,11 +99,6 @@ def main() -> int:
     if spec.get("idle_priority") and hasattr(os, "SCHED_IDLE"):
         try:  # allowed without privileges: a process may always lower its own priority
             os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        except OSError:
-            pass
-    elif spec.get("nice"):
-        try:
-            os.nice(int(spec["nice"]))
         except OSError:
             pass
     import components  # noqa: F401 - the project's Rasa fixes, as in the server process
