@@ -66,6 +66,19 @@ def services_error() -> Optional[str]:
     return None
 
 
+def require_production_services(what: str) -> None:
+    """Skip (fail with CI=true) without PostgreSQL and Redis; fail without a trained model."""
+    import pytest
+
+    from devtools.testing import service_missing
+
+    problem = services_error()
+    if problem:
+        service_missing(f"{what} needs PostgreSQL and Redis: {problem}")
+    if find_model(ROOT) is None:
+        pytest.fail("no trained model: run make train", pytrace=False)
+
+
 class ProductionStores:
     """A PostgreSQL schema and a Redis key prefix of their own, and the environment that points
     endpoints.production.yml at them (``workers`` Rasa worker processes). ``drop()`` removes both."""

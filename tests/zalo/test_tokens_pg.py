@@ -38,11 +38,16 @@ def test_nodes_starting_together_adopt_the_configured_pair_once(pg_url):
     assert sorted(outcomes) == ["inserted", "kept", "kept", "kept"]
 
 
+def two_nodes(fake: FakeZalo, tmp_path, pg_url: str):
+    """The token managers of one OA on two nodes (own connections), the first pair stored."""
+    a = Env(fake, tmp_path, store=PgTokenStore(pg_url))
+    a.seed(fake)
+    return a, Env(fake, tmp_path, store=PgTokenStore(pg_url))
+
+
 async def test_two_nodes_refreshing_at_once_use_the_refresh_token_once(tmp_path, pg_url):
     async with FakeZalo() as fake:
-        a = Env(fake, tmp_path, store=PgTokenStore(pg_url))
-        a.seed(fake)
-        b = Env(fake, tmp_path, store=PgTokenStore(pg_url))  # another node: own connection
+        a, b = two_nodes(fake, tmp_path, pg_url)
         fake.add_fault(target="oauth", kind="delay", seconds=0.5)
         tokens = await asyncio.gather(*[env.tokens.access_token() for env in (a, b, a, b)])
         assert len(set(tokens)) == 1 and fake.refresh_calls == 1
@@ -57,9 +62,7 @@ async def test_two_nodes_refreshing_at_once_use_the_refresh_token_once(tmp_path,
 
 async def test_a_process_uses_the_pair_another_node_refreshed_at_once(tmp_path, pg_url):
     async with FakeZalo() as fake:
-        a = Env(fake, tmp_path, store=PgTokenStore(pg_url))
-        a.seed(fake)
-        b = Env(fake, tmp_path, store=PgTokenStore(pg_url))
+        a, b = two_nodes(fake, tmp_path, pg_url)
         first = await b.tokens.access_token()
         newer = await a.tokens.refresh("test", force=True)
         assert newer != first

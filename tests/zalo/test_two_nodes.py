@@ -24,10 +24,8 @@ import requests
 
 from fake_zalo import FakeZalo
 from harness import account_dict, signature_for, text_event
-from stack import (ROOT, ProductionStores, RasaStack, StackError, find_model, pg_execute, pg_schema_url,
-                   services_error)
-
-from devtools.testing import service_missing
+from stack import (ROOT, ProductionStores, RasaStack, StackError, pg_execute, pg_schema_url,
+                   require_production_services)
 
 pytestmark = pytest.mark.integration
 
@@ -71,11 +69,7 @@ class Nodes:
 
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory):
-    problem = services_error()
-    if problem:
-        service_missing(f"two-node test needs PostgreSQL and Redis: {problem}")
-    if find_model(ROOT) is None:
-        pytest.fail("no trained model: run make train", pytrace=False)
+    require_production_services("two-node test")
     stores = ProductionStores("zn", workers=1, redis_db=3)
     fake = FakeZalo().start_in_thread()
     account = account_dict(oa_id="4300000000000999", app_id="1200000000000999", unit="CA-N")

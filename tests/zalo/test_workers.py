@@ -15,10 +15,8 @@ import requests
 
 from fake_zalo import FakeZalo
 from harness import account_dict, signature_for, text_event
-from stack import (REDIS_HOST, REDIS_PORT, ROOT, ProductionStores, RasaStack, StackError, find_model,
-                   pg_execute, services_error)
-
-from devtools.testing import service_missing
+from stack import (REDIS_HOST, REDIS_PORT, ROOT, ProductionStores, RasaStack, StackError, pg_execute,
+                   require_production_services)
 
 pytestmark = pytest.mark.integration
 
@@ -47,11 +45,7 @@ class Workers:
 
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory):
-    problem = services_error()
-    if problem:
-        service_missing(f"two-worker test needs PostgreSQL and Redis: {problem}")
-    if find_model(ROOT) is None:
-        pytest.fail("no trained model: run make train", pytrace=False)
+    require_production_services("two-worker test")
     stores = ProductionStores("zw", workers=2, redis_db=REDIS_DB)
     fake = FakeZalo().start_in_thread()
     account = account_dict(oa_id="4300000000000888", app_id="1200000000000888", unit="CA-W")
