@@ -450,6 +450,8 @@ async def run(args: argparse.Namespace, rasa_url: str, fake_url: str, account: Z
         if pids and "Rasa server" in pids:
             result["rss_mb"] = rss_mb(pids["Rasa server"])
             result["node_memory_mb"] = node_memory_mb(pids["Rasa server"])
+        result["code_lines"] = sum(len(f.read_text(encoding="utf-8").splitlines())
+                                   for f in (ROOT / "channels" / "zalo").glob("*.py"))
         result["failures"] = bench.failures
     return result
 
@@ -486,6 +488,8 @@ def report(result: Dict[str, Any]) -> bool:
         print(f"  memory (RSS): Rasa server {result['rss_mb']['self']} MB, "
               f"its turn processes {result['rss_mb']['descendants']} MB together; node without counting "
               f"shared libraries twice: {result.get('node_memory_mb', '?')} MB")
+    if result.get("code_lines"):
+        print(f"  code: channels/zalo {result['code_lines']} lines of Python")
     verdict = ["ack p99", "e2e p95", "throughput"]
     print("  targets: " + ", ".join(f"{v} {'met' if ok else 'MISSED'}" for v, ok in zip(verdict, checks)))
     return all(checks)

@@ -48,6 +48,9 @@ _SCHEMA = [
         outcome TEXT
     )""",
     "CREATE INDEX IF NOT EXISTS zalo_inbox_pending ON zalo_inbox (sender, id) WHERE done_at IS NULL",
+    # The claim walks the rows not done in id order: without this it scans every row kept
+    # (done ones included, for dedup_retention).
+    "CREATE INDEX IF NOT EXISTS zalo_inbox_open ON zalo_inbox (id) WHERE done_at IS NULL",
     "CREATE INDEX IF NOT EXISTS zalo_inbox_done ON zalo_inbox (done_at) WHERE done_at IS NOT NULL",
 ]
 # Columns added after the first release: added to older files at start.

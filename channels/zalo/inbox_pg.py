@@ -46,7 +46,7 @@ class PgInbox(InboxBase):
         self.url = url
         self.owner = owner or process_identity()
         self._retention = retention
-        self._db = PgConnection(url)
+        self._db = PgConnection(url, durable=False)
         create_schema(self._db, _SCHEMA)
         self._done_count = 0
         self.prune()
