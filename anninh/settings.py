@@ -126,6 +126,10 @@ class AssistantSettings(ProcessSettings):
     zalo_db_path: str = Field("var/zalo.db", env="ZALO_DB_PATH",
                               description="token store and message inbox (SQLite): back it up, refresh "
                                           "tokens work once")
+    zalo_db_url: SecretStr = Field("", env="ZALO_DB_URL",
+                                   description="PostgreSQL URL of the token store and message inbox shared by "
+                                               "several nodes instead of `ZALO_DB_PATH` (production `make run`: the "
+                                               "tracker's database; docs/zalo.md § 14)")
     zalo_api_base_url: str = Field("https://openapi.zalo.me", env="ZALO_API_BASE_URL",
                                    description="Zalo message API (point it at the fake API for local tests)")
     zalo_oauth_base_url: str = Field("https://oauth.zaloapp.com", env="ZALO_OAUTH_BASE_URL",

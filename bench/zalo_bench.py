@@ -296,6 +296,24 @@ def rss_mb(pid: int) -> Dict[str, float]:
     return {"self": round(one(pid)), "descendants": round(sum(one(p) for p in tree[1:]))}
 
 
+def node_memory_mb(pid: int) -> float:
+    """Memory the node really uses (MB): the private pages of ``pid`` and its descendants, plus the
+    pages they share (the model's libraries: TensorFlow, Python) counted once, not once per
+    process as a sum of RSS does (from /proc/<pid>/smaps_rollup)."""
+    private, shared = 0.0, 0.0
+    for p in _process_tree(pid):
+        fields: Dict[str, int] = {}
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()[1:]:
+                name, value = line.split(":", 1)
+                fields[name] = int(value.split()[0])
+        except (OSError, ValueError):
+            continue
+        private += fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
+        shared = max(shared, fields.get("Shared_Clean", 0) + fields.get("Shared_Dirty", 0))
+    return round((private + shared) / 1024)
+
+
 class CpuMeter:
     """CPU milliseconds per message that each process spent during a phase."""
 
@@ -336,12 +354,12 @@ class Spawned:
     worker processes on the project's endpoints.production.yml (conversations in PostgreSQL, in a
     schema of its own that is dropped afterwards; locks in Redis), as `RASA_WORKERS=N make run`."""
 
-    def __init__(self, project_dir: Path, turn_runner: Optional[str], workers: int = 1) -> None:
+    def __init__(self, project_dir: Path, turn_processes: Optional[int], workers: int = 1) -> None:
         self.work = Path(tempfile.mkdtemp(prefix="zalo-bench-"))
         self.account = {"oa_id": "4300000000000099", "app_id": "1200000000000099",
                         "oa_secret_key": "bench-oa-secret", "app_secret_key": "bench-app-secret", "unit": "bench"}
         self.project_dir = project_dir
-        self.turn_runner = turn_runner
+        self.turn_processes = turn_processes
         self.workers = workers
         self.stores: Any = None
         self.fake: Optional[subprocess.Popen] = None
@@ -364,8 +382,8 @@ class Spawned:
         self.fake_url = values["FAKE_ZALO_URL"]
         self.account["refresh_token"] = values["ZALO_REFRESH_TOKEN"]
         stack_mod = _load(ROOT / "tests" / "zalo" / "stack.py", "zalo_stack")
-        runner = self.turn_runner or ("thread" if self.workers > 1 else None)  # None: the channel's default
-        extra = {"turn_runner": runner} if runner else {}
+        processes = 0 if self.turn_processes is None and self.workers > 1 else self.turn_processes
+        extra = {"turn_processes": processes} if processes is not None else {}  # None: the channel's default
         env: Dict[str, str] = {"REPORTS_DB_URL": f"sqlite:///{self.work / 'reports.db'}"}
         endpoints_file, endpoints = None, {}
         if self.workers > 1:
@@ -431,6 +449,9 @@ async def run(args: argparse.Namespace, rasa_url: str, fake_url: str, account: Z
         result["stress"] = await bench.stress(run_id, args.users, args.burst)
         if pids and "Rasa server" in pids:
             result["rss_mb"] = rss_mb(pids["Rasa server"])
+            result["node_memory_mb"] = node_memory_mb(pids["Rasa server"])
+        result["code_lines"] = sum(len(f.read_text(encoding="utf-8").splitlines())
+                                   for f in (ROOT / "channels" / "zalo").glob("*.py"))
         result["failures"] = bench.failures
     return result
 
@@ -465,7 +486,10 @@ def report(result: Dict[str, Any]) -> bool:
               + ", ".join(f"{name} {ms:g}" for name, ms in cpu.items()) + f"; total {sum(cpu.values()):.1f}")
     if result.get("rss_mb"):
         print(f"  memory (RSS): Rasa server {result['rss_mb']['self']} MB, "
-              f"its turn processes {result['rss_mb']['descendants']} MB together")
+              f"its turn processes {result['rss_mb']['descendants']} MB together; node without counting "
+              f"shared libraries twice: {result.get('node_memory_mb', '?')} MB")
+    if result.get("code_lines"):
+        print(f"  code: channels/zalo {result['code_lines']} lines of Python")
     verdict = ["ack p99", "e2e p95", "throughput"]
     print("  targets: " + ", ".join(f"{v} {'met' if ok else 'MISSED'}" for v, ok in zip(verdict, checks)))
     return all(checks)
@@ -477,8 +501,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--fake-url", help="base URL of the fake Zalo API that server sends to")
     parser.add_argument("--spawn", action="store_true", help="start fake API, action server and Rasa here")
     parser.add_argument("--project-dir", default=str(ROOT), help="Rasa project for --spawn (models/, actions/)")
-    parser.add_argument("--turn-runner", choices=["process", "thread", "loop"],
-                        help="channel setting for --spawn (default: the channel's, process)")
+    parser.add_argument("--turn-processes", type=int,
+                        help="channel setting for --spawn (default: the channel's, 2; 0: turns in the server)")
     parser.add_argument("--workers", type=int, default=1,
                         help="Rasa worker processes for --spawn (>1: PostgreSQL + Redis, endpoints.production.yml)")
     parser.add_argument("--users", type=int, default=50)
@@ -494,7 +518,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.spawn:
         args.setup = (f"{args.workers} Rasa workers, conversations in PostgreSQL, locks in Redis" if args.workers > 1
                       else "1 Rasa process, conversations in SQLite")
-        with Spawned(Path(args.project_dir), args.turn_runner, args.workers) as spawned:
+        with Spawned(Path(args.project_dir), args.turn_processes, args.workers) as spawned:
             acc = spawned.account
             account = ZaloAccount(acc["oa_id"], acc["app_id"], acc["oa_secret_key"], acc["app_secret_key"])
             result = asyncio.run(run(args, spawned.stack.rasa_url, spawned.fake_url, account, spawned.pids()))

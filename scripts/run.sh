@@ -32,6 +32,15 @@ for var in RASA_PORT ACTIONS_PORT; do
   fi
 done
 
+if [ -n "$PRODUCTION" ]; then
+  # Production: reports, handoffs and the Zalo inbox and tokens in the same PostgreSQL database as
+  # the conversations, so that several nodes share them (docs/zalo.md § 14). Set before the
+  # action server starts; attachments go to REPORTS_ATTACHMENTS_DIR (a directory every node mounts).
+  PG_URL="postgresql://${TRACKER_DB_USER:-postgres}${TRACKER_DB_PASSWORD:+:$TRACKER_DB_PASSWORD}@${TRACKER_DB_HOST:-127.0.0.1}:${TRACKER_DB_PORT:-5432}/${TRACKER_DB_NAME:-zalo_an_ninh}"
+  export REPORTS_DB_URL=${REPORTS_DB_URL:-$PG_URL} ZALO_DB_URL=${ZALO_DB_URL:-$PG_URL}
+  TRACKER_DB_LOGIN_DB=${TRACKER_DB_LOGIN_DB:-postgres} "$BIN/python" scripts/prepare_db.py
+fi
+
 # Listens on ACTIONS_HOST (default 127.0.0.1); requires ACTIONS_SHARED_SECRET on any other interface.
 "$BIN/python" -m anninh.action_server --port "$ACTIONS_PORT" > var/actions.log 2>&1 &
 ACTIONS_PID=$!

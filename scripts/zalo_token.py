@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Manage the Zalo OA token pairs kept by the connector (SQLite, default var/zalo.db).
+"""Manage the Zalo OA token pairs kept by the connector (PostgreSQL when ZALO_DB_URL is set, else
+SQLite, default var/zalo.db).
 
   status                          list the OAs and their tokens (masked) and expiry
   set --oa-id ID                  store a first refresh token (read from stdin / a prompt, or
@@ -40,7 +41,7 @@ from channels.zalo.config import (ZaloConfigError, ZaloSettings, _expand_env,  #
 from channels.zalo.errors import ZaloError  # noqa: E402
 from channels.zalo.http import SessionPool  # noqa: E402
 from channels.zalo.redact import mask_secret  # noqa: E402
-from channels.zalo.tokens import OAuthClient, TokenPair, TokenRegistry, TokenStore  # noqa: E402
+from channels.zalo.tokens import OAuthClient, TokenPair, TokenRegistry, open_token_store  # noqa: E402
 
 CHANNEL_KEY = "channels.zalo.ZaloInput"
 
@@ -64,6 +65,7 @@ def load(args: argparse.Namespace) -> ZaloSettings:
     settings = load_settings(read_channel_section(args.credentials))
     if args.db_path:
         settings.db_path = args.db_path
+        settings.db_url = ""
     return settings
 
 
@@ -83,9 +85,9 @@ def read_secret(value: Optional[str], prompt: str) -> str:
 
 
 def cmd_status(settings: ZaloSettings, args: argparse.Namespace) -> int:
-    store = TokenStore(settings.db_path)
+    store = open_token_store(settings)
     stored = dict(store.all())
-    print(f"token store: {settings.db_path}")
+    print(f"token store: {'PostgreSQL (ZALO_DB_URL)' if settings.db_url else settings.db_path}")
     for oa_id in sorted(set(settings.accounts) | set(stored)):
         account = settings.account(oa_id)
         pair = stored.get(oa_id)
@@ -103,7 +105,7 @@ def cmd_set(settings: ZaloSettings, args: argparse.Namespace) -> int:
     now = time.time()
     expires = now + args.expires_in if args.access_token and args.expires_in else None
     pair = TokenPair(args.access_token, refresh, expires, now + 90 * 24 * 3600, now)
-    TokenStore(settings.db_path).save(args.oa_id, pair, from_operator=True)
+    open_token_store(settings).save(args.oa_id, pair, from_operator=True)
     print(f"OA {args.oa_id}: stored {pair.describe()}")
     return 0
 
@@ -125,7 +127,7 @@ def cmd_pkce(settings: ZaloSettings, args: argparse.Namespace) -> int:
 
 async def _with_registry(settings: ZaloSettings, action):  # type: ignore[no-untyped-def]
     sessions = SessionPool(settings.request_timeout)
-    store = TokenStore(settings.db_path)
+    store = open_token_store(settings)
     oauth = OAuthClient(settings.oauth_base_url, sessions, backoff_base=settings.backoff_base)
     registry = TokenRegistry(settings.accounts.values(), store, oauth, margin=settings.refresh_margin)
     try:
@@ -173,7 +175,8 @@ def cmd_check(settings: ZaloSettings, args: argparse.Namespace) -> int:
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--credentials", help="credentials file (default: ./credentials.zalo.yml or ./credentials.yml with a zalo section, else env)")
-    parser.add_argument("--db-path", help="token store (default: from credentials / ZALO_DB_PATH / var/zalo.db)")
+    parser.add_argument("--db-path", help="SQLite token store (default: ZALO_DB_URL's PostgreSQL when set, else from "
+                        "credentials / ZALO_DB_PATH / var/zalo.db)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("status")
     p = sub.add_parser("set")

@@ -94,15 +94,11 @@ def _channel_section(path: Optional[str], env: Mapping[str, str]) -> Dict[str, A
 
 
 def _open_token_store(settings: Any) -> Any:
-    """The connector's token store for these settings (a relative SQLite path is taken from the
-    project root, where ``make run`` starts the server)."""
-    try:  # PostgreSQL when the settings name one (the connector's shared-state version)
-        from channels.zalo.tokens import open_token_store
-    except ImportError:
-        from channels.zalo.tokens import TokenStore
+    """The connector's token store for these settings: PostgreSQL when they name one
+    (``ZALO_DB_URL``), else the SQLite file (a relative path is taken from the project root, where
+    ``make run`` starts the server)."""
+    from channels.zalo.tokens import open_token_store
 
-        def open_token_store(s: Any) -> Any:
-            return TokenStore(s.db_path)
     db_path = Path(settings.db_path)
     if not db_path.is_absolute():
         settings = replace(settings, db_path=str(PROJECT_ROOT / db_path))

@@ -2,11 +2,10 @@
 
 Per request: check the signature over the raw body (401 when missing or wrong), parse the event
 (400 when malformed), skip events older than ``max_event_age``, write it to the durable inbox (which
-also drops redeliveries), hand the bot turn on and answer 200 at once (Zalo wants an answer within
-2 seconds). Where turns run (``turn_runner``): in turn processes (``process``, the default: this
-process then only acknowledges, see channels/zalo/worker.py), or in this process behind the user's
-earlier turns (``thread``, ``loop``). At start, turns that a process which died had accepted but
-not run are run.
+also drops redeliveries), wake whatever runs turns and answer 200 at once (Zalo wants an answer
+within 2 seconds). Turns are claimed from the inbox (channels/zalo/runner.py) by the turn processes
+(channels/zalo/worker.py; this process then only acknowledges), or, with ``turn_processes: 0`` or
+without a loaded model, on this process's loop; with a shared database (``db_url``) by any node.
 """
 from __future__ import annotations
 
@@ -29,7 +28,7 @@ from channels.zalo.output import ZaloOutput
 from channels.zalo.pool import TurnProcessPool
 from channels.zalo.runtime import ZaloRuntime
 from channels.zalo.signature import SIGNATURE_HEADER, verify
-from channels.zalo.turns import output_channel, submit
+from channels.zalo.turns import output_channel
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -65,7 +64,7 @@ class ZaloInput(InputChannel):
         # Also counted in zalo_webhook_requests_total{outcome} (/metrics of the ops channel).
         self.stats: Dict[str, int] = CountingStats(WEBHOOK_REQUESTS, {
             "accepted": 0, "duplicate": 0, "ignored": 0, "bad_request": 0, "unauthorized": 0,
-            "overflow": 0, "stale": 0, "replayed": 0})
+            "stale": 0, "replayed": 0})
 
     def output_channel(self) -> ZaloOutput:
         return output_channel(self.runtime)
@@ -96,12 +95,11 @@ class ZaloInput(InputChannel):
             return None, self._reject(401, "invalid signature", "unauthorized")
         return account, None
 
-    def _submit(self, on_new_message: OnNewMessage, event: InboundEvent, account: ZaloAccount,
-                row_id: int) -> bool:
+    def _wake(self) -> None:
         if self.pool is not None:
-            self.pool.submit(event.sender_id, row_id)
-            return True
-        return submit(self.runtime, on_new_message, event, account, row_id)
+            self.pool.wake()
+        else:
+            self.runtime.wake()
 
     def _stale(self, event: InboundEvent) -> bool:
         try:
@@ -116,12 +114,12 @@ class ZaloInput(InputChannel):
         logged) when this server cannot start them."""
         processor = getattr(getattr(getattr(app, "ctx", None), "agent", None), "processor", None)
         if processor is None:
-            logger.warning("zalo: turn_runner is 'process' but this server has no model loaded; "
+            logger.warning("zalo: this server has no model loaded, so it cannot start turn processes; "
                            "bot turns run in this process instead")
             return None
         if self.credentials is None:
-            logger.warning("zalo: turn_runner is 'process' but the channel was not built from "
-                           "credentials; bot turns run in this process instead")
+            logger.warning("zalo: the channel was not built from credentials, so it cannot start turn "
+                           "processes; bot turns run in this process instead")
             return None
         store = getattr(processor, "tracker_store", None)
         while hasattr(store, "_tracker_store"):  # Rasa's wrappers
@@ -137,7 +135,6 @@ class ZaloInput(InputChannel):
         return {"credentials": self.credentials, "model": str(model.resolve()),
                 "endpoints": str(Path(endpoints).resolve()) if endpoints else None,
                 "log_level": logging.getLevelName(logging.getLogger("rasa").getEffectiveLevel()),
-                "nice": self.settings.turn_process_nice,
                 "idle_priority": self.settings.turn_process_idle}
 
     async def _ensure_started(self, on_new_message: OnNewMessage, app: Any = None) -> None:
@@ -145,26 +142,17 @@ class ZaloInput(InputChannel):
         which is gone accepted but did not finish."""
         if self.runtime.started:
             return
-        spec = None
-        if self.settings.turn_runner == "process":
-            spec = self._turn_process_spec(app)
-            if spec is None:
-                self.settings.turn_runner = "thread"
-        await self.runtime.start()
+        spec = self._turn_process_spec(app) if self.settings.turn_processes else None
+        await self.runtime.start(handle=on_new_message if spec is None else None)
         assert self.runtime.inbox is not None
+        self.stats["replayed"] = self.runtime.inbox.pending()
         if spec is not None and self.pool is None:
             self.pool = TurnProcessPool(self.settings.turn_processes, self.runtime.inbox, spec)
             await self.pool.start()
-        for row_id, event in self.runtime.inbox.adopt_orphans(self.settings.max_event_age):
-            account = self.settings.account(event.oa_id)
-            if account is None:
-                self.runtime.inbox.done(row_id, "unknown OA")
-                continue
-            if self._submit(on_new_message, event, account, row_id):
-                self.stats["replayed"] += 1
         if self.stats["replayed"]:
-            logger.warning("zalo: running %d message(s) accepted before a crash or restart but not answered",
-                           self.stats["replayed"])
+            logger.warning("zalo: %d message(s) accepted earlier are not answered yet (a restart, a crash, "
+                           "or other nodes' work in progress); they are run now", self.stats["replayed"])
+        self._wake()
 
     async def _stop(self) -> None:
         if self.pool is not None:
@@ -174,12 +162,13 @@ class ZaloInput(InputChannel):
 
     def _health(self) -> Dict[str, Any]:
         pool = self.pool.status() if self.pool is not None else None
+        runner = self.runtime.runner
         return {"status": "ok", "accounts": len(self.settings.accounts), "started": self.runtime.started,
                 "ready": self.runtime.started and (pool is None or pool["ready"] == pool["processes"]),
-                "turn_runner": self.settings.turn_runner, "turn_processes": pool,
-                "pending_turns": self.runtime.dispatcher.pending(),
+                "turn_processes": pool,
+                "running_turns": runner.running() if runner else None,
                 "inbox_pending": self.runtime.inbox.pending() if self.runtime.inbox else None,
-                "webhook": self.stats, "turns": self.runtime.dispatcher.stats,
+                "webhook": self.stats, "turns": runner.stats if runner else None,
                 "api": self.runtime.client.stats if self.runtime.client else {}}
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -230,9 +219,7 @@ class ZaloInput(InputChannel):
                 self.stats["duplicate"] += 1
                 logger.info("zalo: redelivered event %s ignored", event.dedup_key)
                 return response.json({"status": "duplicate"})
-            if not self._submit(on_new_message, event, account, row_id):
-                self.stats["overflow"] += 1
-                return response.json({"status": "dropped", "reason": "too many pending messages"})
+            self._wake()
             self.stats["accepted"] += 1
             return response.json({"status": "accepted"})
 

@@ -17,6 +17,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 import yaml
 
+from channels.zalo.storage import is_postgres_url
+
 DEFAULT_API_BASE_URL = "https://openapi.zalo.me"
 DEFAULT_OAUTH_BASE_URL = "https://oauth.zaloapp.com"
 DEFAULT_DB_PATH = "var/zalo.db"
@@ -32,7 +34,14 @@ ENV_ACCOUNT_FIELDS = {
     "access_token": "ZALO_ACCESS_TOKEN",
 }
 SIGNATURE_MODES = ("strict", "lenient")
-TURN_RUNNERS = ("process", "thread", "loop")
+# Settings of earlier versions that are gone, with what to do instead.
+REMOVED = {
+    "turn_runner": "bot turns always run in turn processes (turn_processes: 0 runs them in the server process)",
+    "switch_interval_ms": "there is no bot-loop thread any more",
+    "turn_process_nice": "turn processes run at the idle priority (turn_process_idle), or the normal one",
+    "order_wait": "the inbox hands out a user's messages in order (lease, claim_poll)",
+    "max_pending_per_user": "a user's messages wait in the inbox",
+}
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -62,6 +71,9 @@ class ZaloSettings:
     # variants seen in the wild (oa_id as first term, app secret key as secret).
     signature_mode: str = "strict"
     db_path: str = DEFAULT_DB_PATH
+    # PostgreSQL URL (ZALO_DB_URL): the token store and the inbox shared by several nodes instead of
+    # the SQLite file db_path (channels/zalo/storage.py).
+    db_url: str = ""
     api_base_url: str = DEFAULT_API_BASE_URL
     oauth_base_url: str = DEFAULT_OAUTH_BASE_URL
     request_timeout: float = 10.0
@@ -79,29 +91,25 @@ class ZaloSettings:
     # Kept below dedup_retention, so a replayed old event is either remembered or too old.
     max_event_age: float = 6 * 3600.0
     max_clock_skew: float = 600.0
-    # With several worker processes: how long a turn waits for the same user's earlier message,
-    # handled by another worker, before it goes on anyway.
-    order_wait: float = 60.0
-    max_pending_per_user: int = 100
-    # process: bot turns run in `turn_processes` separate processes (channels/zalo/worker.py), so
-    # the server process only acknowledges webhooks and the turns use every core; each loads the
-    # model (about 0.8 GB of memory each). thread: bot turns run on a dedicated event loop thread
-    # of the server process (one core; an acknowledgement shares Python's GIL with the turns).
-    # loop: bot turns run on Sanic's loop (needed e.g. with an asyncio-bound event broker).
-    turn_runner: str = "process"
+    # A claimed inbox row is leased for this many seconds, renewed while its turn runs: when the
+    # process or node running it dies, another takes the row over once the lease has run out.
+    lease: float = 30.0
+    # How often a process that runs turns looks for work it was not told about (rows freed by
+    # expired leases, rows accepted by another node whose turn processes are busy).
+    claim_poll: float = 1.0
+    # Turns one process runs at once (they wait on the action server and the Zalo API in turn).
+    turn_slots: int = 8
+    # Bot turns run in `turn_processes` separate processes (channels/zalo/worker.py), so the server
+    # process only acknowledges webhooks and the turns use every core; each loads the model. 0: turns
+    # run on the server's own loop (also the fallback when the server has no model loaded).
     turn_processes: int = 2
     # Turn processes run at Linux's idle scheduling priority (SCHED_IDLE): they use every core the
     # webhook acknowledgements, the action server and everything else leave free, and give way
-    # to them at once. Off: they run at `turn_process_nice` instead.
+    # to them at once. Off: the normal priority.
     turn_process_idle: bool = True
-    turn_process_nice: int = 10
     # The endpoints file the turn processes load (tracker store, action server, lock store).
     # Empty: the one given to `rasa run --endpoints`, else Rasa's default endpoints.yml.
     endpoints: str = ""
-    # With turn_runner thread: how long (ms) a busy thread may keep Python's GIL before another
-    # thread that wants it gets it. Python's default is 5 ms; a webhook acknowledgement needs the GIL
-    # several times, so with bot turns busy it would pay that again and again. 0 keeps the default.
-    switch_interval_ms: float = 1.0
     # At start, move the objects loaded so far (the model) out of the garbage collector's reach
     # (gc.freeze), so that full collections do not stall the server for half a second.
     freeze_gc: bool = True
@@ -224,11 +232,10 @@ _NUMBERS = {
     "dedup_retention": float,
     "max_event_age": float,
     "max_clock_skew": float,
-    "order_wait": float,
-    "max_pending_per_user": int,
-    "switch_interval_ms": float,
+    "lease": float,
+    "claim_poll": float,
+    "turn_slots": int,
     "turn_processes": int,
-    "turn_process_nice": int,
 }
 _KNOWN_KEYS = set(_NUMBERS) | {
     "accounts",
@@ -236,10 +243,10 @@ _KNOWN_KEYS = set(_NUMBERS) | {
     "verify_signature",
     "signature_mode",
     "db_path",
+    "db_url",
     "api_base_url",
     "oauth_base_url",
     "more_buttons_text",
-    "turn_runner",
     "freeze_gc",
     "endpoints",
     "turn_process_idle",
@@ -254,6 +261,8 @@ def load_settings(
     creds: Mapping[str, Any] = credentials or {}
     if not isinstance(creds, Mapping):
         raise ZaloConfigError("zalo: the channel's section of credentials.yml must be a mapping")
+    for key in sorted(set(creds) & set(REMOVED)):
+        raise ZaloConfigError(f"zalo: '{key}' is no longer a setting: {REMOVED[key]}")
     unknown = sorted(set(creds) - _KNOWN_KEYS)
     if unknown:
         raise ZaloConfigError(f"zalo: unknown keys in credentials.yml: {', '.join(unknown)}")
@@ -281,6 +290,7 @@ def load_settings(
     settings = ZaloSettings(
         accounts=_index(accounts),
         db_path=pick("db_path", "ZALO_DB_PATH", DEFAULT_DB_PATH),
+        db_url=pick("db_url", "ZALO_DB_URL", ""),
         api_base_url=pick("api_base_url", "ZALO_API_BASE_URL", DEFAULT_API_BASE_URL).rstrip("/"),
         oauth_base_url=pick("oauth_base_url", "ZALO_OAUTH_BASE_URL", DEFAULT_OAUTH_BASE_URL).rstrip("/"),
     )
@@ -295,11 +305,6 @@ def load_settings(
         settings.turn_process_idle = _as_bool(creds["turn_process_idle"], "turn_process_idle")
     if creds.get("freeze_gc") is not None:
         settings.freeze_gc = _as_bool(creds["freeze_gc"], "freeze_gc")
-    if creds.get("turn_runner") is not None:
-        runner = str(creds["turn_runner"]).strip().lower()
-        if runner not in TURN_RUNNERS:
-            raise ZaloConfigError(f"zalo: turn_runner must be one of {', '.join(TURN_RUNNERS)}")
-        settings.turn_runner = runner
     if creds.get("endpoints") is not None:
         settings.endpoints = str(creds["endpoints"]).strip()
     if creds.get("more_buttons_text") is not None:
@@ -309,12 +314,13 @@ def load_settings(
             setattr(settings, key, _as_number(creds[key], key, kind))
     if not 0 < settings.max_event_age < settings.dedup_retention:
         raise ZaloConfigError("zalo: max_event_age must be above 0 and below dedup_retention")
-    if settings.switch_interval_ms and not 0.1 <= settings.switch_interval_ms <= 100:
-        raise ZaloConfigError("zalo: switch_interval_ms must be between 0.1 and 100 (or 0 for Python's default)")
-    if not 1 <= settings.turn_processes <= 64:
-        raise ZaloConfigError("zalo: turn_processes must be between 1 and 64")
-    if settings.turn_process_nice > 19:
-        raise ZaloConfigError("zalo: turn_process_nice must be between 0 and 19")
+    if not 0 <= settings.turn_processes <= 64:
+        raise ZaloConfigError("zalo: turn_processes must be between 0 and 64")
+    if settings.db_url and not is_postgres_url(settings.db_url):
+        raise ZaloConfigError("zalo: db_url (ZALO_DB_URL) must be a postgresql:// URL; "
+                              "for SQLite set db_path (ZALO_DB_PATH)")
+    if settings.lease < 1 or settings.claim_poll <= 0 or not 1 <= settings.turn_slots <= 256:
+        raise ZaloConfigError("zalo: lease must be ≥ 1 s, claim_poll above 0 and turn_slots between 1 and 256")
     if settings.max_buttons < 1 or settings.text_limit < 100:
         raise ZaloConfigError("zalo: max_buttons must be ≥ 1 and text_limit ≥ 100")
     return settings

@@ -1,31 +1,34 @@
-"""The durable inbox of accepted webhook events (SQLite, shared by all Rasa worker processes).
+"""The durable inbox of accepted webhook events: the work queue of the bot turns.
 
 Each accepted event is written here, in the same statement that detects a redelivery, before the
-200 answer:
+200 answer. Then any process that runs turns (on this node or another) claims work from it:
 - a redelivered event (same key, e.g. the same ``msg_id``) is found and handled once, also after a
   restart; handled rows are kept for ``retention`` seconds (Zalo retries for about two hours);
-- the row id is the arrival order across processes: with several workers, a turn waits until the
-  same sender's earlier events are done, so one user's messages are still answered in order;
-- a row is marked done after its turn. Rows left undone by a process that died are taken over by
-  the next process that starts and their turns are run then (a crash in the middle of a turn may
-  therefore answer that message twice; it never loses it).
+- a row is claimed only when it is the sender's earliest row not done, so one user's messages are
+  answered one at a time and in arrival order, whichever process or node runs them;
+- a claimed row carries a lease (``lease`` seconds, renewed while the turn runs). When the process
+  that claimed it dies, the lease runs out and another process takes the row over;
+- ``sent`` counts the answer messages already delivered for the row: a turn taken over after a
+  crash skips them, so the citizen does not get them twice.
 
-One connection per process, shared by the webhook thread and the bot thread under a lock held for
+Two implementations with the same methods: ``Inbox`` (SQLite, one machine; this module) and
+``PgInbox`` (PostgreSQL, several machines; channels/zalo/inbox_pg.py). ``open_inbox`` picks one.
+
+SQLite details: one connection per process, shared by its threads under a lock held for
 microseconds. SQLite's own busy handler is off: it sleeps 1, 2, 5, 10 ... ms when another connection
-holds the write lock (two connections of one process measured p99 92 ms, max 376 ms for the
-acknowledgement's INSERT), so a locked database (another worker process writing) is retried every
-0.2 ms instead, for up to ``busy_timeout`` seconds.
+holds the write lock (measured p99 92 ms for the acknowledgement's INSERT), so a locked database is
+retried every 0.2 ms instead, for up to ``busy_timeout`` seconds.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
+import socket
 import sqlite3
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 from channels.zalo.events import InboundEvent
@@ -45,9 +48,26 @@ _SCHEMA = [
         outcome TEXT
     )""",
     "CREATE INDEX IF NOT EXISTS zalo_inbox_pending ON zalo_inbox (sender, id) WHERE done_at IS NULL",
+    # The claim walks the rows not done in id order: without this it scans every row kept
+    # (done ones included, for dedup_retention).
+    "CREATE INDEX IF NOT EXISTS zalo_inbox_open ON zalo_inbox (id) WHERE done_at IS NULL",
     "CREATE INDEX IF NOT EXISTS zalo_inbox_done ON zalo_inbox (done_at) WHERE done_at IS NOT NULL",
 ]
+# Columns added after the first release: added to older files at start.
+_COLUMNS = {"lease_until": "REAL", "sent": "INTEGER NOT NULL DEFAULT 0"}
 _PRUNE_EVERY = 1000
+
+# The sender's earliest row not done, free (never claimed, or its lease ran out).
+CLAIMABLE = ("done_at IS NULL AND (lease_until IS NULL OR lease_until < {now}) AND NOT EXISTS ("
+             "SELECT 1 FROM zalo_inbox e WHERE e.sender = zalo_inbox.sender AND e.done_at IS NULL "
+             "AND e.id < zalo_inbox.id)")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    row_id: int
+    event: InboundEvent
+    sent: int  # answer messages delivered already (by a process that died mid-turn)
 
 
 def _start_time(pid: int) -> Optional[str]:
@@ -62,26 +82,9 @@ def _start_time(pid: int) -> Optional[str]:
 
 
 def process_identity(pid: Optional[int] = None) -> str:
+    """``pid:start@host``: names one process on one machine (the owner of the rows it claims)."""
     pid = os.getpid() if pid is None else pid
-    return f"{pid}:{_start_time(pid) or '?'}"
-
-
-def owner_alive(owner: str) -> bool:
-    pid_text, _, start = owner.partition(":")
-    try:
-        pid = int(pid_text)
-    except ValueError:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, owned by another user
-    if start and start != "?":
-        current = _start_time(pid)
-        return current is None or current == start
-    return True
+    return f"{pid}:{_start_time(pid) or '?'}@{socket.gethostname()}"
 
 
 def event_to_json(event: InboundEvent) -> str:
@@ -92,7 +95,35 @@ def event_from_json(text: str) -> InboundEvent:
     return InboundEvent(**json.loads(text))
 
 
-class Inbox:
+class InboxBase:
+    """What both implementations share: turning a claimed row into work (expired and unreadable
+    rows are closed on the way)."""
+
+    owner: str
+
+    def _claim_row(self, lease: float) -> Optional[Tuple[int, str, float, int]]:
+        raise NotImplementedError
+
+    def done(self, row_id: int, outcome: str = "ok", now: Optional[float] = None) -> None:
+        raise NotImplementedError
+
+    def claim_next(self, lease: float, max_age: float, now: Optional[float] = None) -> Optional[Claimed]:
+        """Claim the oldest free row that is its sender's earliest not done; None when there is none."""
+        while True:
+            row = self._claim_row(lease)
+            if row is None:
+                return None
+            row_id, text, received_at, sent = row
+            if received_at < (time.time() if now is None else now) - max_age:
+                self.done(row_id, "expired")
+                continue
+            try:
+                return Claimed(row_id, event_from_json(text), sent)
+            except (ValueError, TypeError):
+                self.done(row_id, "unreadable")
+
+
+class Inbox(InboxBase):
     def __init__(self, path: str, retention: float = 7 * 24 * 3600.0, owner: Optional[str] = None,
                  busy_timeout: float = 10.0) -> None:
         self.path = path
@@ -107,23 +138,19 @@ class Inbox:
             for statement in _SCHEMA:
                 self._retry(self._conn.execute, statement)
             self._conn.execute("PRAGMA busy_timeout=0")  # see the module's docstring
-            self._migrate_seen_events()
+            self._add_columns()
         self._done_count = 0
         self.prune()
 
-    def _migrate_seen_events(self) -> None:
-        """Keep the redelivery record of the earlier ``zalo_seen_events`` table (before the inbox)."""
-        query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'zalo_seen_events'"
-        if not self._execute(query).fetchone():
-            return
-        with self._conn:
-            self._execute("BEGIN IMMEDIATE")
-            if not self._execute(query).fetchone():
-                return  # another process migrated it meanwhile
-            self._execute(
-                "INSERT OR IGNORE INTO zalo_inbox (key, sender, event, received_at, owner, done_at, outcome) "
-                "SELECT key, '', '{}', seen_at, 'migrated', seen_at, 'migrated' FROM zalo_seen_events")
-            self._execute("DROP TABLE zalo_seen_events")
+    def _add_columns(self) -> None:
+        have = {r[1] for r in self._execute("PRAGMA table_info(zalo_inbox)").fetchall()}
+        for name, kind in _COLUMNS.items():
+            if name not in have:
+                try:
+                    self._execute(f"ALTER TABLE zalo_inbox ADD COLUMN {name} {kind}")
+                except sqlite3.OperationalError as exc:
+                    if "duplicate column" not in str(exc):  # another process added it meanwhile
+                        raise
 
     def _retry(self, call: Any, *args: Any) -> Any:
         deadline = time.monotonic() + self._busy_timeout
@@ -150,23 +177,41 @@ class Inbox:
             return cursor.lastrowid if cursor.rowcount == 1 else None
 
     # ------------------------------------------------------------------- bot side
-    def earliest_pending(self, sender: str) -> Optional[int]:
+    def _claim_row(self, lease: float) -> Optional[Tuple[int, str, float, int]]:
+        query = (f"SELECT id, event, received_at, sent FROM zalo_inbox WHERE {CLAIMABLE.format(now='?')} "
+                 "ORDER BY id LIMIT 1")
         with self._lock:
-            row = self._execute(
-                "SELECT MIN(id) FROM zalo_inbox WHERE sender = ? AND done_at IS NULL", (sender,)).fetchone()
-        return row[0] if row else None
+            now = time.time()
+            if self._execute(query, (now,)).fetchone() is None:
+                return None  # the usual answer when idle, without taking the write lock
+            with self._conn:
+                self._execute("BEGIN IMMEDIATE")
+                now = time.time()
+                row = self._execute(query, (now,)).fetchone()
+                if row is not None:
+                    self._execute("UPDATE zalo_inbox SET owner = ?, lease_until = ? WHERE id = ?",
+                                  (self.owner, now + lease, row[0]))
+        return row
 
-    async def wait_turn(self, sender: str, row_id: int, timeout: float, poll: float = 0.005) -> bool:
-        """Wait until ``sender``'s events before ``row_id`` are done (another worker may run them).
-        False when ``timeout`` passed first."""
-        deadline = time.monotonic() + timeout
-        while True:
-            first = self.earliest_pending(sender)
-            if first is None or first >= row_id:
-                return True
-            if time.monotonic() >= deadline:
-                return False
-            await asyncio.sleep(poll)
+    def renew(self, lease: float) -> int:
+        """Extend the leases of the rows this process is running."""
+        with self._lock:
+            return self._execute(
+                "UPDATE zalo_inbox SET lease_until = ? WHERE owner = ? AND done_at IS NULL "
+                "AND lease_until IS NOT NULL", (time.time() + lease, self.owner)).rowcount
+
+    def release(self, owners: List[str]) -> int:
+        """Free the rows these (dead) processes had claimed, for others to take at once."""
+        if not owners:
+            return 0
+        marks = ",".join("?" * len(owners))
+        with self._lock:
+            return self._execute(f"UPDATE zalo_inbox SET lease_until = NULL WHERE done_at IS NULL "
+                                 f"AND lease_until IS NOT NULL AND owner IN ({marks})", tuple(owners)).rowcount
+
+    def mark_sent(self, row_id: int, count: int) -> None:
+        with self._lock:
+            self._execute("UPDATE zalo_inbox SET sent = ? WHERE id = ?", (count, row_id))
 
     def done(self, row_id: int, outcome: str = "ok", now: Optional[float] = None) -> None:
         now = time.time() if now is None else now
@@ -177,66 +222,15 @@ class Inbox:
                 self._prune_locked(now)
                 self._execute("PRAGMA wal_checkpoint(PASSIVE)")
 
-    def claim(self, row_id: int) -> Optional[InboundEvent]:
-        """Take an accepted event for this process to run (a turn process, handed the row id by
-        the process that acknowledged it). None when it is done already or unreadable."""
-        with self._lock, self._conn:
-            self._execute("BEGIN IMMEDIATE")
-            row = self._execute("SELECT event, owner FROM zalo_inbox WHERE id = ? AND done_at IS NULL",
-                                (row_id,)).fetchone()
-            if row is None or row[1] == self.owner:
-                return None  # done, or taken by this process already (the same id handed twice)
-            try:
-                event = event_from_json(row[0])
-            except (ValueError, TypeError):
-                self._execute("UPDATE zalo_inbox SET done_at = ?, outcome = 'unreadable' WHERE id = ?",
-                              (time.time(), row_id))
-                return None
-            self._execute("UPDATE zalo_inbox SET owner = ? WHERE id = ?", (self.owner, row_id))
-            return event
-
-    def undone(self, owners: List[str]) -> List[Tuple[int, str]]:
-        """(row id, sender) of the events not done yet that these processes own, oldest first."""
-        if not owners:
-            return []
-        marks = ",".join("?" * len(owners))
-        with self._lock:
-            return [(r[0], r[1]) for r in self._execute(
-                f"SELECT id, sender FROM zalo_inbox WHERE done_at IS NULL AND owner IN ({marks}) ORDER BY id",
-                tuple(owners)).fetchall()]
-
     def pending(self) -> int:
         with self._lock:
             return self._execute("SELECT COUNT(*) FROM zalo_inbox WHERE done_at IS NULL").fetchone()[0]
 
-    def adopt_orphans(self, max_age: float, now: Optional[float] = None) -> List[Tuple[int, InboundEvent]]:
-        """Take over the undone rows of processes that are gone. Returns those to run (oldest first);
-        rows older than ``max_age`` are closed as ``expired`` instead."""
-        now = time.time() if now is None else now
-        adopted: List[Tuple[int, InboundEvent]] = []
-        with self._lock, self._conn:
-            self._execute("BEGIN IMMEDIATE")
-            rows = self._execute(
-                "SELECT id, owner, event, received_at FROM zalo_inbox WHERE done_at IS NULL AND owner != ? "
-                "ORDER BY id", (self.owner,)).fetchall()
-            alive: Dict[str, bool] = {}
-            for row_id, owner, text, received_at in rows:
-                if alive.setdefault(owner, owner_alive(owner)):
-                    continue
-                event = None
-                if received_at >= now - max_age:
-                    try:
-                        event = event_from_json(text)
-                    except (ValueError, TypeError):
-                        pass
-                if event is None:
-                    outcome = "expired" if received_at < now - max_age else "unreadable"
-                    self._execute("UPDATE zalo_inbox SET done_at = ?, outcome = ? WHERE id = ?",
-                                  (now, outcome, row_id))
-                    continue
-                self._execute("UPDATE zalo_inbox SET owner = ? WHERE id = ?", (self.owner, row_id))
-                adopted.append((row_id, event))
-        return adopted
+    def in_progress(self, now: Optional[float] = None) -> int:
+        """Messages a turn is running for now (claimed under a live lease, not done)."""
+        with self._lock:
+            return self._execute("SELECT COUNT(*) FROM zalo_inbox WHERE done_at IS NULL AND lease_until > ?",
+                                 (time.time() if now is None else now,)).fetchone()[0]
 
     def prune(self, now: Optional[float] = None) -> int:
         with self._lock:
@@ -258,3 +252,12 @@ class Inbox:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def open_inbox(settings: Any, owner: Optional[str] = None) -> "InboxBase":
+    """The inbox the settings name: PostgreSQL when ``db_url`` is set, else the SQLite file."""
+    if getattr(settings, "db_url", ""):
+        from channels.zalo.inbox_pg import PgInbox
+
+        return PgInbox(settings.db_url, settings.dedup_retention, owner=owner)
+    return Inbox(settings.db_path, settings.dedup_retention, owner=owner)

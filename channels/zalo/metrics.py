@@ -24,13 +24,13 @@ def provider(channel: Any) -> Callable[[], Iterable[Metric]]:
         if inbox is not None:
             yield GaugeMetricFamily("zalo_inbox_backlog", "Acknowledged Zalo events whose bot turn is not done",
                                     value=inbox.pending())
+            yield GaugeMetricFamily("zalo_turns_in_progress",
+                                    "Messages whose turn runs now (claimed under a live lease, any node)",
+                                    value=inbox.in_progress())
         pool = channel.pool
         if pool is not None:
-            status = pool.status()
             yield GaugeMetricFamily("zalo_turn_processes_ready", "Turn processes that have loaded the model",
-                                    value=status["ready"])
-            yield GaugeMetricFamily("zalo_turns_in_progress", "Turns handed to the turn processes and not done",
-                                    value=sum(status["in_flight"]))
+                                    value=pool.status()["ready"])
         store = runtime.token_store
         if store is not None:
             now = time.time()

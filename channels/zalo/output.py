@@ -6,7 +6,7 @@ that OA's account. A failed send is logged (code and meaning) and does not break
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 from rasa.core.channels.channel import OutputChannel
 
@@ -19,24 +19,33 @@ from channels.zalo.formatting import image_message, plan_text_with_buttons, spli
 logger = logging.getLogger(__name__)
 
 
+class Delivery:
+    """The answer messages of one inbox row: counted in the row as they are delivered, and those a
+    process that died mid-turn had delivered already (``already``) are skipped when the turn is run
+    again, so the citizen gets each answer once."""
+
+    def __init__(self, inbox: Any, row_id: int, already: int = 0) -> None:
+        self.inbox, self.row_id, self.already, self.count = inbox, row_id, already, 0
+
+    def next_is_new(self) -> bool:
+        self.count += 1
+        return self.count > self.already
+
+    def delivered(self) -> None:
+        self.inbox.mark_sent(self.row_id, self.count)
+
+
 class ZaloOutput(OutputChannel):
     @classmethod
     def name(cls) -> str:
         return "zalo"
 
-    def __init__(self, client: ZaloClient, settings: ZaloSettings,
-                 runner: Optional[Callable[[Awaitable[Any]], Awaitable[Any]]] = None) -> None:
+    def __init__(self, client: ZaloClient, settings: ZaloSettings, delivery: Optional[Delivery] = None) -> None:
         self.client = client
         self.settings = settings
-        # Moves the sending onto the loop that owns the HTTP sessions and token locks (the bot loop)
-        # when called from elsewhere, e.g. Rasa's HTTP API triggering a message.
-        self._runner = runner
+        self._delivery = delivery
 
     async def _send(self, recipient_id: str, messages: Iterable[Dict[str, Any]]) -> None:
-        coro = self._send_all(recipient_id, list(messages))
-        await (self._runner(coro) if self._runner else coro)
-
-    async def _send_all(self, recipient_id: str, messages: List[Dict[str, Any]]) -> None:
         try:
             oa_id, user_id = split_sender_id(recipient_id)
         except ValueError:
@@ -45,13 +54,18 @@ class ZaloOutput(OutputChannel):
         if self.settings.account(oa_id) is None:
             logger.error("zalo: cannot answer through OA %s: not configured", oa_id)
             return
+        delivery = self._delivery
         for message in messages:
+            if delivery is not None and not delivery.next_is_new():
+                continue  # delivered before a crash
             try:
                 await self.client.send_message(oa_id, user_id, message)
             except ZaloError as exc:
                 # Already logged with its meaning by the client; later parts would fail the same way.
                 logger.warning("zalo: answer to a user of OA %s dropped: %s", oa_id, exc)
                 return
+            if delivery is not None:
+                delivery.delivered()
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._send(recipient_id, [text_message(p) for p in split_text(text, self.settings.text_limit)])

@@ -1,20 +1,20 @@
 """The connector's long-lived parts, created at server start: stores, token refresher, API client,
-dispatcher. Kept apart from the Sanic blueprint so it can be started and stopped in tests."""
+and (where this process runs bot turns) the turn runner. Kept apart from the Sanic blueprint so it
+can be started and stopped in tests."""
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import gc
 import logging
-import sys
-from typing import Any, Awaitable, Optional
+from typing import Optional
 
 from channels.zalo.client import ZaloClient
 from channels.zalo.config import ZaloSettings
-from channels.zalo.dispatch import OrderedDispatcher
 from channels.zalo.http import SessionPool
-from channels.zalo.inbox import Inbox
-from channels.zalo.tokens import OAuthClient, TokenRegistry, TokenStore
+from channels.zalo.inbox import InboxBase, open_inbox
+from channels.zalo.runner import TurnRunner
+from channels.zalo.tokens import OAuthClient, TokenRegistry, TokenStore, open_token_store
+from channels.zalo.turns import Handler, turn_runner
 
 logger = logging.getLogger(__name__)
 
@@ -23,21 +23,20 @@ class ZaloRuntime:
     def __init__(self, settings: ZaloSettings) -> None:
         self.settings = settings
         self.sessions = SessionPool(settings.request_timeout)
-        self.dispatcher = OrderedDispatcher(settings.max_pending_per_user,
-                                            threaded=settings.turn_runner == "thread")
-        self.inbox: Optional[Inbox] = None
+        self.runner: Optional[TurnRunner] = None
+        self.inbox: Optional[InboxBase] = None
         self.token_store: Optional[TokenStore] = None
         self.tokens: Optional[TokenRegistry] = None
         self.client: Optional[ZaloClient] = None
-        self._refresher: Optional["concurrent.futures.Future[Any] | asyncio.Future[Any]"] = None
+        self._refresher: Optional["asyncio.Future[None]"] = None
         self._start_lock = asyncio.Lock()
-        self._previous_switch_interval: Optional[float] = None
 
     @property
     def started(self) -> bool:
         return self.client is not None
 
-    async def start(self) -> None:
+    async def start(self, handle: Optional[Handler] = None) -> None:
+        """Open the stores and the API client; with ``handle``, also run bot turns in this process."""
         async with self._start_lock:
             if self.started:
                 return
@@ -45,48 +44,33 @@ class ZaloRuntime:
             if not s.verify_signature:
                 logger.warning("zalo: WEBHOOK SIGNATURE VERIFICATION IS OFF (verify_signature: false). "
                                "Anyone can post events as any user. Use this for local testing only.")
-            self.inbox = Inbox(s.db_path, s.dedup_retention)
-            self.token_store = TokenStore(s.db_path)
+            self.inbox = open_inbox(s)
+            self.token_store = open_token_store(s)
             oauth = OAuthClient(s.oauth_base_url, self.sessions, max_retries=s.max_retries,
                                 backoff_base=s.backoff_base)
             self.tokens = TokenRegistry(s.accounts.values(), self.token_store, oauth, margin=s.refresh_margin)
             self.tokens.seed_from_config()
             self.client = ZaloClient(s.api_base_url, self.tokens, self.sessions, max_retries=s.max_retries,
                                      backoff_base=s.backoff_base, backoff_max=s.backoff_max)
-            # turn_runner may have changed since __init__ (no model for turn processes: thread).
-            self.dispatcher = OrderedDispatcher(s.max_pending_per_user, threaded=s.turn_runner == "thread")
-            if s.turn_runner == "thread" and s.switch_interval_ms:
-                self._previous_switch_interval = sys.getswitchinterval()
-                sys.setswitchinterval(s.switch_interval_ms / 1000.0)
+            if handle is not None:
+                self.runner = TurnRunner(self.inbox, turn_runner(self, handle), slots=s.turn_slots,
+                                         lease=s.lease, max_age=s.max_event_age, poll=s.claim_poll)
             if s.freeze_gc:
                 # Everything loaded so far (model, TensorFlow, Rasa) lives as long as the process.
                 # Without this, each full collection walks those millions of objects with the GIL
                 # held: measured 450-600 ms pauses of the whole server under load, 15-25 ms after.
                 gc.collect()
                 gc.freeze()
-            self.dispatcher.start()
-            self._refresher = self._schedule(self._refresh_forever())
-            where = {"thread": "a dedicated thread", "loop": "the server loop",
-                     "process": f"{s.turn_processes} turn process(es)"}[s.turn_runner]
-            logger.info("zalo: channel started with %d OA(s), token store %s, API %s, turns on %s",
-                        len(s.accounts), s.db_path, s.api_base_url, where)
+            if self.runner is not None:
+                self.runner.start()
+            self._refresher = asyncio.ensure_future(self._refresh_forever())
+            where = "this process" if self.runner is not None else "the turn processes"
+            logger.info("zalo: channel started with %d OA(s), store %s, API %s, turns in %s",
+                        len(s.accounts), "PostgreSQL" if s.db_url else s.db_path, s.api_base_url, where)
 
-    def _schedule(self, coro: Awaitable[Any]) -> Any:
-        loop = self.dispatcher.loop
-        if self.settings.turn_runner == "thread" and loop is not None:
-            return asyncio.run_coroutine_threadsafe(coro, loop)  # type: ignore[arg-type]
-        return asyncio.ensure_future(coro)
-
-    def on_bot_loop(self, coro: Awaitable[Any]) -> Awaitable[Any]:
-        """Run outbound work on the bot loop, where the token locks and HTTP sessions live."""
-        loop = self.dispatcher.loop
-        try:
-            current = asyncio.get_running_loop()
-        except RuntimeError:
-            current = None
-        if loop is None or current is loop:
-            return coro
-        return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop))  # type: ignore[arg-type]
+    def wake(self) -> None:
+        if self.runner is not None:
+            self.runner.wake()
 
     async def _refresh_forever(self) -> None:
         s = self.settings
@@ -106,18 +90,14 @@ class ZaloRuntime:
         if self._refresher is not None:
             self._refresher.cancel()
             self._refresher = None
-        try:
-            await self.on_bot_loop(self.dispatcher.wait_idle(10.0))
-            await self.on_bot_loop(self.sessions.close_current())
-        except Exception:  # noqa: BLE001
-            logger.exception("zalo: error while draining bot turns")
-        await self.dispatcher.stop(timeout=0.0)
+        if self.runner is not None:
+            try:
+                await self.runner.stop(timeout=10.0)
+            except Exception:  # noqa: BLE001
+                logger.exception("zalo: error while finishing bot turns")
         await self.sessions.close_current()
         assert self.inbox is not None and self.token_store is not None
         self.inbox.close()
         self.token_store.close()
         self.client = None
-        if self._previous_switch_interval is not None:
-            sys.setswitchinterval(self._previous_switch_interval)
-            self._previous_switch_interval = None
         logger.info("zalo: channel stopped")

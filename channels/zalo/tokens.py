@@ -1,10 +1,14 @@
-"""OA access tokens: durable SQLite store, the OAuth v4 client and a per-OA refresher.
+"""OA access tokens: durable store, the OAuth v4 client and a per-OA refresher.
 
 Facts that shape this module: an access token lives 25 h; a refresh token lives 3 months and is
 single-use (each refresh returns a new pair). So:
-- the new pair is committed to disk (synchronous=FULL) before the new access token is used;
-- one refresh at a time per OA: an asyncio lock inside the process plus a short lease row in the
-  database, so two processes sharing the file do not burn the same refresh token;
+- the new pair is committed (SQLite synchronous=FULL, or PostgreSQL) before the new access token is
+  used; the stored row changes from the old pair to the new in one update;
+- one refresh at a time per OA: an asyncio lock inside the process, plus, across processes, a short
+  lease in the SQLite row (one machine) or the row lock of PostgreSQL (several nodes,
+  channels/zalo/tokens_pg.py), so two processes never burn the same refresh token;
+- every use reads the current pair from the store (a primary-key read), so a process sees at once
+  the pair another process or node refreshed, instead of sending the old token until Zalo rejects it;
 - a refresh token given in configuration is adopted once ("seed"); later starts keep the stored
   (newer) pair unless the configured token changes.
 """
@@ -76,8 +80,22 @@ def _seed_hash(refresh_token: Optional[str], access_token: Optional[str]) -> str
     return hashlib.sha256(f"{refresh_token or ''}|{access_token or ''}".encode()).hexdigest()
 
 
+class RefreshGuard:
+    """The right to refresh one OA's pair, held by one process at a time (``TokenStore.begin_refresh``).
+    ``pair`` is the stored pair read under that right; ``finish(new)`` stores ``new`` (if any) and
+    gives the right up."""
+
+    def __init__(self, pair: Optional[TokenPair], finish: Callable[[Optional[TokenPair]], None]) -> None:
+        self.pair = pair
+        self._finish = finish
+
+    def finish(self, new: Optional[TokenPair] = None) -> None:
+        self._finish(new)
+
+
 class TokenStore:
-    """One row per OA in the SQLite file (default var/zalo.db)."""
+    """One row per OA in the SQLite file (default var/zalo.db). ``open_token_store`` picks this or
+    the PostgreSQL store (same methods)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -155,6 +173,29 @@ class TokenStore:
             self._conn.execute(
                 "UPDATE zalo_tokens SET lease_owner = NULL, lease_until = NULL "
                 "WHERE oa_id = ? AND lease_owner = ?", (oa_id, owner))
+
+    def begin_refresh(self, oa_id: str, owner: str, ttl: float) -> Optional[RefreshGuard]:
+        """The right to refresh ``oa_id`` (a lease in its row), or None while another process has it."""
+        if not self.try_lease(oa_id, owner, ttl):
+            return None
+
+        def finish(new: Optional[TokenPair]) -> None:
+            try:
+                if new is not None:
+                    self.save(oa_id, new)
+            finally:
+                self.release_lease(oa_id, owner)
+
+        return RefreshGuard(self.get(oa_id), finish)
+
+
+def open_token_store(settings: Any) -> "TokenStore":
+    """The token store the settings name: PostgreSQL when ``db_url`` is set, else the SQLite file."""
+    if getattr(settings, "db_url", ""):
+        from channels.zalo.tokens_pg import PgTokenStore
+
+        return PgTokenStore(settings.db_url)  # type: ignore[return-value]
+    return TokenStore(settings.db_path)
 
 
 def parse_token_response(oa_id: str, status: int, body: Any, now: float) -> TokenPair:
@@ -252,9 +293,8 @@ class AccountTokens:
         return self.account.oa_id
 
     def current(self) -> Optional[TokenPair]:
-        if self._pair is None:
-            self._pair = self._store.get(self.oa_id)
-        return self._pair
+        """The stored pair, read at each use: another process may have refreshed it."""
+        return self._reload()
 
     async def access_token(self) -> str:
         pair = self.current()
@@ -275,19 +315,24 @@ class AccountTokens:
                                              "`python scripts/zalo_token.py set --oa-id ...`")
             before = pair.access_token
             deadline = self._clock() + self._lease_ttl
-            while not self._store.try_lease(self.oa_id, self._owner, self._lease_ttl):
-                # Another process is refreshing this OA: wait for its new pair.
+            while True:
+                guard = self._store.begin_refresh(self.oa_id, self._owner, self._lease_ttl)
+                if guard is not None:
+                    break
+                # Another process (or node) is refreshing this OA: wait for its new pair.
                 await asyncio.sleep(0.2)
                 pair = self._reload()
                 if pair is not None and pair.access_token != before and self._usable(pair, failed_token, needed):
                     return pair.access_token  # type: ignore[return-value]
                 if self._clock() > deadline:
                     raise TokenError(self.oa_id, "timed out waiting for another process's token refresh")
+            new: Optional[TokenPair] = None
             try:
-                pair = self._reload()  # the lease holder before us may have refreshed
+                pair = self._pair = guard.pair  # the holder before us may have refreshed
                 if pair is not None and pair.access_token != before and self._usable(pair, failed_token, needed):
                     return pair.access_token  # type: ignore[return-value]
-                assert pair is not None and pair.refresh_token
+                if pair is None or not pair.refresh_token:
+                    raise TokenError(self.oa_id, "no refresh token stored")
                 logger.info("zalo: refreshing access token of OA %s (%s)", self.oa_id, reason)
                 try:
                     new = await self._oauth.refresh(self.account, pair.refresh_token)
@@ -295,13 +340,12 @@ class AccountTokens:
                     logger.error("zalo: token refresh of OA %s failed: %s. If the refresh token is no longer "
                                  "valid, authorise again and run scripts/zalo_token.py", self.oa_id, exc)
                     raise
-                self._store.save(self.oa_id, new)  # durable before first use
-                self._pair = new
-                self.refresh_count += 1
-                logger.info("zalo: OA %s has a new token pair: %s", self.oa_id, new.describe())
-                return new.access_token  # type: ignore[return-value]
             finally:
-                self._store.release_lease(self.oa_id, self._owner)
+                guard.finish(new)  # the new pair is stored (durably) before its first use
+            self._pair = new
+            self.refresh_count += 1
+            logger.info("zalo: OA %s has a new token pair: %s", self.oa_id, new.describe())
+            return new.access_token  # type: ignore[return-value]
 
     def _reload(self) -> Optional[TokenPair]:
         self._pair = self._store.get(self.oa_id)

@@ -1,6 +1,6 @@
-"""One bot turn for one accepted Zalo event, wherever turns run (the server's bot thread or loop, or
-a turn process): wait until the same user's earlier events are done, hand the message to Rasa,
-mark the inbox row done."""
+"""One bot turn for one claimed inbox row, wherever turns run (a turn process, or the server's loop
+with ``turn_processes: 0``): hand the message to Rasa with an output channel that counts the answers delivered, then mark
+the row done."""
 from __future__ import annotations
 
 import logging
@@ -8,9 +8,8 @@ from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
 
-from channels.zalo.config import ZaloAccount
-from channels.zalo.events import InboundEvent
-from channels.zalo.output import ZaloOutput
+from channels.zalo.inbox import Claimed
+from channels.zalo.output import Delivery, ZaloOutput
 
 logger = logging.getLogger(__name__)
 
@@ -18,47 +17,34 @@ CHANNEL_NAME = "zalo"
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
 
-def output_channel(runtime: Any) -> ZaloOutput:
+def output_channel(runtime: Any, delivery: Optional[Delivery] = None) -> ZaloOutput:
     assert runtime.client is not None, "zalo channel not started"
-    return ZaloOutput(runtime.client, runtime.settings, runner=runtime.on_bot_loop)
+    return ZaloOutput(runtime.client, runtime.settings, delivery=delivery)
 
 
-def turn_job(runtime: Any, handle: Handler, event: InboundEvent, account: ZaloAccount,
-             row_id: int, on_done: Optional[Callable[[int], None]] = None) -> Callable[[], Awaitable[None]]:
-    """The job that runs ``event`` (inbox row ``row_id``) through ``handle`` (Rasa's
-    ``on_new_message``, or an agent's ``handle_message``); ``on_done(row_id)`` after it."""
-    metadata = event.metadata(account.unit)
+def turn_runner(runtime: Any, handle: Handler) -> Callable[[Claimed], Awaitable[None]]:
+    """What runs a claimed row through ``handle`` (Rasa's ``on_new_message``, or an agent's
+    ``handle_message``)."""
     settings = runtime.settings
 
-    async def run_turn() -> None:
+    async def run_turn(claimed: Claimed) -> None:
         inbox = runtime.inbox
-        assert inbox is not None
-        if not await inbox.wait_turn(event.sender_id, row_id, settings.order_wait):
-            logger.warning("zalo: an earlier message of %s is still not done after %.0f s; answering "
-                           "this one anyway", event.sender_id, settings.order_wait)
+        event = claimed.event
+        account = settings.account(event.oa_id)
         outcome = "failed"
         try:
+            if account is None:
+                outcome = "unknown OA"
+                return
+            if claimed.sent:
+                logger.warning("zalo: taking over a turn that a stopped process had begun; its first %d "
+                               "answer message(s) were delivered already and are not sent again", claimed.sent)
+            delivery = Delivery(inbox, claimed.row_id, claimed.sent)
             await handle(UserMessage(
-                text=event.text, output_channel=output_channel(runtime), sender_id=event.sender_id,
-                input_channel=CHANNEL_NAME, message_id=event.msg_id, metadata=metadata))
+                text=event.text, output_channel=output_channel(runtime, delivery), sender_id=event.sender_id,
+                input_channel=CHANNEL_NAME, message_id=event.msg_id, metadata=event.metadata(account.unit)))
             outcome = "ok"
         finally:
-            inbox.done(row_id, outcome)
-            if on_done is not None:
-                on_done(row_id)
+            inbox.done(claimed.row_id, outcome)
 
     return run_turn
-
-
-def submit(runtime: Any, handle: Handler, event: InboundEvent, account: ZaloAccount, row_id: int,
-           on_done: Optional[Callable[[int], None]] = None) -> bool:
-    """Queue the turn behind the user's earlier ones; False (row closed as dropped) when the
-    user's queue is full."""
-    if runtime.dispatcher.submit(event.sender_id, turn_job(runtime, handle, event, account, row_id, on_done)):
-        return True
-    assert runtime.inbox is not None
-    runtime.inbox.done(row_id, "dropped")
-    if on_done is not None:
-        on_done(row_id)
-    logger.warning("zalo: too many pending messages from %s; message dropped", event.sender_id)
-    return False

@@ -1,18 +1,16 @@
 """A turn process: runs the bot turns of the Zalo events that the Rasa server acknowledged.
 
-With ``turn_runner: process`` the Rasa server process only acknowledges webhooks: it checks and
-stores each event in the inbox, answers 200, and hands the row id to one of ``turn_processes``
-processes like this one (started and watched by ``channels.zalo.pool``, which keeps a user with a
-turn in progress on one process, so one user's messages keep their order). Because no bot turn
-runs in the server process, a turn never holds the acknowledgement up, and the turns of different
-users use all cores.
+The Rasa server process only acknowledges webhooks: it checks and stores each event in the inbox,
+answers 200, and wakes its ``turn_processes`` processes like this one (started and watched by ``channels.zalo.pool``). Each claims work from the inbox
+(channels/zalo/runner.py: one user's rows in order, leases, takeover), on this node or, with a
+shared database, any node's. Because no bot turn runs in the server process, a turn never holds the
+acknowledgement up, and the turns of different users use all cores.
 
 The process loads the same model with the same endpoints file as the server (tracker store,
-action server, lock store), reads row ids on standard input, one per line, and runs each turn
-exactly as the server would (``channels.zalo.turns``). It prints ``READY`` on standard output once
-the model is loaded, and ``DONE <row id>`` for every row id it was handed, once that turn is over
-(or was not to be run), which the server uses to hand new users to the least busy process. When
-standard input closes (the server stops or dies), it finishes the turns it has taken and exits.
+action server, lock store) and runs each turn exactly as the server would (``channels.zalo.turns``).
+It prints ``READY`` on standard output once the model is loaded; each line on standard input wakes
+it. When standard input closes (the server stops or dies), it finishes the turns it has taken and
+exits.
 
 The settings come from the environment variable ``ZALO_TURN_PROCESS`` (JSON: the channel's
 credentials section, model path, endpoints file, this process's number), never from the command
@@ -26,11 +24,10 @@ import logging
 import os
 import signal
 import sys
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 SPEC_VARIABLE = "ZALO_TURN_PROCESS"
 READY = "READY"
-DONE = "DONE"
 
 logger = logging.getLogger("channels.zalo.worker")
 
@@ -54,28 +51,14 @@ def _configure_logging(spec: Dict[str, Any]) -> None:
     root.addHandler(handler)
 
 
-async def _read_lines(queue: "asyncio.Queue[Optional[str]]") -> None:
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    while True:
-        line = await reader.readline()
-        if not line:
-            await queue.put(None)
-            return
-        await queue.put(line.decode(errors="replace").strip())
-
-
 async def serve(spec: Dict[str, Any]) -> int:
     from rasa.core.agent import load_agent
     from rasa.core.utils import AvailableEndpoints
 
     from channels.zalo.config import load_settings
     from channels.zalo.runtime import ZaloRuntime
-    from channels.zalo.turns import submit
 
     settings = load_settings(spec.get("credentials") or {})
-    settings.turn_runner = "loop"  # this process does nothing else: turns run on its own loop
     endpoints = AvailableEndpoints.read_endpoints(spec["endpoints"]) if spec.get("endpoints") else None
     agent = await load_agent(model_path=spec["model"], endpoints=endpoints)
     if not agent.is_ready():
@@ -86,41 +69,18 @@ async def serve(spec: Dict[str, Any]) -> int:
     except Exception:  # noqa: BLE001 - a warm-up only
         logger.exception("zalo: warm-up parse failed")
     runtime = ZaloRuntime(settings)
-    await runtime.start()
-    assert runtime.inbox is not None
+    await runtime.start(handle=agent.handle_message)
     print(READY, flush=True)
     logger.info("zalo: turn process %d of %d ready (model %s)", spec.get("index", 0) + 1,
                 spec.get("count", 1), spec["model"])
-
-    def done(row_id: int) -> None:
-        print(f"{DONE} {row_id}", flush=True)
-
-    queue: "asyncio.Queue[Optional[str]]" = asyncio.Queue()
-    reading = asyncio.ensure_future(_read_lines(queue))
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     try:
-        while True:
-            line = await queue.get()
-            if line is None:
-                break
-            try:
-                row_id = int(line)
-            except ValueError:
-                logger.warning("zalo: turn process ignored the line %r", line[:40])
-                continue
-            event = runtime.inbox.claim(row_id)
-            if event is None:
-                done(row_id)  # done meanwhile, or handed twice after a restart
-                continue
-            account = settings.account(event.oa_id)
-            if account is None:
-                runtime.inbox.done(row_id, "unknown OA")
-                done(row_id)
-                continue
-            submit(runtime, agent.handle_message, event, account, row_id, on_done=done)
+        while await reader.readline():
+            runtime.wake()
     finally:
-        reading.cancel()
-        await runtime.dispatcher.wait_idle(settings.order_wait)
-        await runtime.stop()
+        await runtime.stop()  # finishes the turns taken
     return 0
 
 
@@ -139,11 +99,6 @@ def main() -> int:
     if spec.get("idle_priority") and hasattr(os, "SCHED_IDLE"):
         try:  # allowed without privileges: a process may always lower its own priority
             os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        except OSError:
-            pass
-    elif spec.get("nice"):
-        try:
-            os.nice(int(spec["nice"]))
         except OSError:
             pass
     import components  # noqa: F401 - the project's Rasa fixes, as in the server process

@@ -27,3 +27,21 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):  # type: ignore[no-untyped-
         asyncio.run(asyncio.wait_for(pyfuncitem.obj(**kwargs), timeout=60))
         return True
     return None
+
+
+@pytest.fixture
+def pg_url():
+    """A PostgreSQL URL whose tables land in a schema of their own (dropped afterwards); skipped
+    without PostgreSQL, except with CI=true."""
+    import uuid
+
+    from devtools.testing import service_missing
+    from stack import pg_execute, pg_schema_url
+
+    schema = f"zt_{uuid.uuid4().hex[:12]}"
+    try:
+        pg_execute(f'CREATE SCHEMA "{schema}"')
+    except Exception as exc:  # noqa: BLE001
+        service_missing(f"needs PostgreSQL: {type(exc).__name__}: {str(exc).strip()[:200]}")
+    yield pg_schema_url(schema)
+    pg_execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -24,6 +24,13 @@ PG_DSN = os.environ.get("ZALO_TEST_PG_DSN", "host=127.0.0.1 port=5432 dbname=tes
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 
 
+def pg_schema_url(schema: str) -> str:
+    """The URL of the test PostgreSQL with ``schema`` as search path (what ZALO_DB_URL takes)."""
+    params = dict(part.split("=", 1) for part in PG_DSN.split())
+    return (f"postgresql://{params.get('user', 'postgres')}@{params.get('host', '127.0.0.1')}:"
+            f"{params.get('port', '5432')}/{params.get('dbname', 'test')}?options=-csearch_path%3D{schema}")
+
+
 class StackError(RuntimeError):
     pass
 
@@ -40,6 +47,36 @@ def pg_execute(sql: str, *args: Any) -> List[tuple]:
             return cur.fetchall() if cur.description else []
     finally:
         conn.close()
+
+
+def services_error() -> Optional[str]:
+    """Why PostgreSQL or Redis cannot be used here, or None."""
+    try:
+        import psycopg2
+
+        psycopg2.connect(PG_DSN, connect_timeout=3).close()
+    except Exception as exc:  # noqa: BLE001
+        return f"PostgreSQL ({PG_DSN}): {type(exc).__name__}: {str(exc).strip()[:200]}"
+    try:
+        import redis
+
+        redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_timeout=3).ping()
+    except Exception as exc:  # noqa: BLE001
+        return f"Redis ({REDIS_HOST}:{REDIS_PORT}): {type(exc).__name__}: {exc}"
+    return None
+
+
+def require_production_services(what: str) -> None:
+    """Skip (fail with CI=true) without PostgreSQL and Redis; fail without a trained model."""
+    import pytest
+
+    from devtools.testing import service_missing
+
+    problem = services_error()
+    if problem:
+        service_missing(f"{what} needs PostgreSQL and Redis: {problem}")
+    if find_model(ROOT) is None:
+        pytest.fail("no trained model: run make train", pytrace=False)
 
 
 class ProductionStores:

@@ -3,7 +3,6 @@ Rasa agent (see harness.StandInBot); the integration tests use the real one."""
 import asyncio
 import json
 import logging
-import sys
 import time
 
 import pytest
@@ -17,13 +16,8 @@ from channels.zalo.inbox import Inbox
 USER = "8800000000000001"
 
 
-@pytest.fixture(params=["thread", "loop"])
-def runner(request):
-    return request.param
-
-
-async def test_text_round_trip_with_metadata(tmp_path, runner):
-    async with ChannelHarness(tmp_path, turn_runner=runner) as h:
+async def test_text_round_trip_with_metadata(tmp_path):
+    async with ChannelHarness(tmp_path) as h:
         oa = h.account["oa_id"]
         resp = await h.post(text_event(oa, USER, "xin chào", msg_id="m-1"))
         assert resp.status == 200
@@ -176,8 +170,8 @@ async def test_messages_accepted_by_a_process_that_died_are_answered_at_start(tm
         assert (await (await h.post(text_event(oa, USER, "một", msg_id="lost-0"))).json())["status"] == "duplicate"
 
 
-async def test_burst_from_one_user_is_answered_in_order(tmp_path, runner):
-    async with ChannelHarness(tmp_path, bot=StandInBot(jitter=0.02), turn_runner=runner) as h:
+async def test_burst_from_one_user_is_answered_in_order(tmp_path):
+    async with ChannelHarness(tmp_path, bot=StandInBot(jitter=0.02)) as h:
         oa = h.account["oa_id"]
         texts = [f"tin {i}" for i in range(30)]
         for text in texts:
@@ -195,44 +189,12 @@ async def test_users_are_served_concurrently(tmp_path):
         assert time.monotonic() - started < 2.0  # ten 0.3 s turns in parallel, not one after the other
 
 
-async def test_ack_does_not_wait_for_the_bot_turn(tmp_path, runner):
-    async with ChannelHarness(tmp_path, turn_runner=runner) as h:
+async def test_ack_does_not_wait_for_the_bot_turn(tmp_path):
+    async with ChannelHarness(tmp_path) as h:
         started = time.perf_counter()
         assert (await h.post(text_event(h.account["oa_id"], USER, "slow"))).status == 200
         assert time.perf_counter() - started < 0.2
         await h.fake.wait_for_async(1, USER)
-
-
-class CpuHeavyBot(StandInBot):
-    """Blocks its event loop for 50 ms per turn, as synchronous NLU inference does in Rasa."""
-
-    async def __call__(self, message):
-        time.sleep(0.05)
-        await super().__call__(message)
-
-
-async def test_ack_stays_fast_while_turns_burn_cpu_on_the_bot_loop(tmp_path):
-    async with ChannelHarness(tmp_path, bot=CpuHeavyBot(jitter=0), turn_runner="thread") as h:
-        oa = h.account["oa_id"]
-        acks = []
-        for i in range(20):
-            started = time.perf_counter()
-            assert (await h.post(text_event(oa, f"u{i}", "x"))).status == 200
-            acks.append(time.perf_counter() - started)
-            await asyncio.sleep(0.01)
-        await h.fake.wait_for_async(20, timeout=10)
-        assert sorted(acks)[-2] < 0.04, acks  # p95: not held up by the 50 ms turns
-
-
-async def test_thread_runner_shortens_the_gil_switch_interval_and_restores_it(tmp_path):
-    before = sys.getswitchinterval()
-    async with ChannelHarness(tmp_path, turn_runner="thread") as h:
-        assert (await h.post(text_event(h.account["oa_id"], USER, "x"))).status == 200
-        assert sys.getswitchinterval() == pytest.approx(0.001)
-    assert sys.getswitchinterval() == before
-    async with ChannelHarness(tmp_path / "loop", turn_runner="loop") as h:
-        assert (await h.post(text_event(h.account["oa_id"], USER, "x"))).status == 200
-        assert sys.getswitchinterval() == before
 
 
 async def test_token_refresh_during_a_conversation(tmp_path):

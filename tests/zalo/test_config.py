@@ -71,20 +71,23 @@ def test_accounts_file_with_unset_variable(tmp_path):
     ({"accounts": [account_dict("1")], "signature_mode": "loose"}, "signature_mode"),
     ({"accounts": [account_dict("1")], "max_retries": "many"}, "number"),
     ({"accounts_file": "/nonexistent.yml"}, "does not exist"),
-    ({"accounts": [account_dict("1")], "switch_interval_ms": 500}, "switch_interval_ms"),
-    ({"accounts": [account_dict("1")], "turn_runner": "fork"}, "turn_runner"),
-    ({"accounts": [account_dict("1")], "turn_processes": 0}, "turn_processes"),
+    ({"accounts": [account_dict("1")], "turn_runner": "thread"}, "no longer a setting: bot turns always run"),
+    ({"accounts": [account_dict("1")], "order_wait": 60}, "no longer a setting"),
     ({"accounts": [account_dict("1")], "turn_processes": 100}, "turn_processes"),
-    ({"accounts": [account_dict("1")], "turn_process_nice": 20}, "turn_process_nice"),
+    ({"accounts": [account_dict("1")], "turn_slots": 0}, "turn_slots"),
+    ({"accounts": [account_dict("1")], "lease": 0.5}, "lease"),
+    ({"accounts": [account_dict("1")], "db_url": "sqlite:///x.db"}, "postgresql://"),
 ])
 def test_invalid_configurations(creds, match):
     with pytest.raises(ZaloConfigError, match=match):
         load_settings(creds, {})
 
 
-def test_switch_interval_default_and_off():
-    assert load_settings({"accounts": [account_dict("1")]}, {}).switch_interval_ms == 1.0
-    assert load_settings({"accounts": [account_dict("1")], "switch_interval_ms": 0}, {}).switch_interval_ms == 0
+def test_shared_database_from_the_environment_or_credentials():
+    assert load_settings({"accounts": [account_dict("1")]}, {}).db_url == ""
+    url = "postgresql://zalo@db:5432/zalo_an_ninh"
+    assert load_settings({"accounts": [account_dict("1")]}, {"ZALO_DB_URL": url}).db_url == url
+    assert load_settings({"accounts": [account_dict("1")], "db_url": url + "2"}, {"ZALO_DB_URL": url}).db_url == url + "2"
 
 
 def test_verification_can_be_turned_off_explicitly_only():
@@ -99,12 +102,12 @@ def test_secrets_not_in_repr():
 
 def test_turn_processes_are_the_default():
     settings = load_settings({"accounts": [account_dict("1")]}, {})
-    assert (settings.turn_runner, settings.turn_processes, settings.turn_process_idle) == ("process", 2, True)
+    assert (settings.turn_processes, settings.turn_process_idle, settings.lease) == (2, True, 30.0)
     assert settings.endpoints == ""
-    other = load_settings({"accounts": [account_dict("1")], "turn_runner": "thread", "turn_processes": 3,
+    other = load_settings({"accounts": [account_dict("1")], "turn_processes": 0,
                            "endpoints": " endpoints.production.yml ", "turn_process_idle": "false"}, {})
     assert other.turn_process_idle is False
-    assert (other.turn_runner, other.turn_processes, other.endpoints) == ("thread", 3, "endpoints.production.yml")
+    assert (other.turn_processes, other.endpoints) == (0, "endpoints.production.yml")
 
 
 def test_the_project_credentials_file_is_valid(monkeypatch):
@@ -114,7 +117,7 @@ def test_the_project_credentials_file_is_valid(monkeypatch):
 
     section = yaml.safe_load((Path(__file__).resolve().parents[2] / "credentials.zalo.yml").read_text())
     settings = load_settings(section["channels.zalo.ZaloInput"], ENV)
-    assert settings.turn_runner == "process" and settings.turn_processes == 2
+    assert settings.turn_processes == 2
 
 
 def test_turn_processes_load_the_endpoints_file_the_server_was_given(tmp_path, monkeypatch):

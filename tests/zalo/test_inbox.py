@@ -1,20 +1,18 @@
-"""The durable inbox: redeliveries, arrival order across processes, and turns left by a dead process."""
+"""The durable inbox (SQLite and PostgreSQL): redeliveries, one user's rows claimed in order across
+processes, leases and takeover of rows left by a dead process."""
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-import subprocess
-import sys
-import textwrap
+import os
+import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from channels.zalo.events import InboundEvent
-from channels.zalo.inbox import Inbox, event_from_json, event_to_json, owner_alive, process_identity
+from channels.zalo.inbox import Inbox, event_from_json, event_to_json, process_identity
+from channels.zalo.inbox_pg import PgInbox
 
-ROOT = Path(__file__).resolve().parents[2]
 OA = "4300000000000001"
 
 
@@ -55,78 +53,105 @@ def test_only_done_rows_are_pruned(tmp_path):
     assert inbox.row(pending) is not None
 
 
-def test_the_earlier_seen_events_table_is_migrated(tmp_path):
-    path = str(tmp_path / "z.db")
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE zalo_seen_events (key TEXT PRIMARY KEY, seen_at REAL NOT NULL)")
-    conn.execute("INSERT INTO zalo_seen_events VALUES (?, ?)", (f"msg:{OA}:seen", time.time()))
-    conn.commit()
-    conn.close()
-    inbox = Inbox(path)
-    assert inbox.accept(event(msg="seen")) is None
-    assert inbox.pending() == 0
-    tables = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert "zalo_seen_events" not in tables
+@pytest.fixture(params=["sqlite", "postgresql"])
+def open_two(request, tmp_path):
+    """Two processes' views of one inbox (owners "A" and "B"), in SQLite or PostgreSQL."""
+    if request.param == "sqlite":
+        path = str(tmp_path / "z.db")
+        return lambda owner: Inbox(path, owner=owner)
+    url = request.getfixturevalue("pg_url")
+    return lambda owner: PgInbox(url, owner=owner)
 
 
-async def test_a_turn_waits_for_the_same_users_earlier_message_in_another_worker(tmp_path):
-    path = str(tmp_path / "z.db")
-    worker_a, worker_b = Inbox(path, owner="1:a"), Inbox(path, owner="2:b")
-    first = worker_a.accept(event(msg="1"))
-    second = worker_b.accept(event(msg="2"))
-    other_user = worker_b.accept(event(user="u2", msg="3"))
-    assert await worker_b.wait_turn(f"{OA}:u2", other_user, timeout=1)  # not held by u1
-    assert not await worker_b.wait_turn(f"{OA}:u1", second, timeout=0.05)
-    waiting = asyncio.ensure_future(worker_b.wait_turn(f"{OA}:u1", second, timeout=5))
-    await asyncio.sleep(0.05)
-    assert not waiting.done()
-    worker_a.done(first)
-    assert await asyncio.wait_for(waiting, 1)
+def test_a_redelivery_to_the_other_process_is_refused(open_two):
+    a, b = open_two("A"), open_two("B")
+    assert a.accept(event(msg="same")) is not None
+    assert b.accept(event(msg="same")) is None
+    assert b.pending() == 1
 
 
-def test_owner_identity_tells_live_dead_and_reused_pids():
+def test_one_users_rows_are_claimed_one_at_a_time_in_order(open_two):
+    a, b = open_two("A"), open_two("B")
+    first = a.accept(event(msg="1"))
+    second = b.accept(event(msg="2"))
+    other_user = b.accept(event(user="u2", msg="3"))
+    got = a.claim_next(lease=30, max_age=3600)
+    assert got.row_id == first and got.event.msg_id == "1" and got.sent == 0
+    # B may not take u1's second message while the first runs: it gets the other user's
+    assert b.claim_next(lease=30, max_age=3600).row_id == other_user
+    assert b.claim_next(lease=30, max_age=3600) is None
+    a.done(first)
+    assert b.claim_next(lease=30, max_age=3600).row_id == second
+    assert b.row(second)["owner"] == "B"
+
+
+def test_an_expired_lease_is_taken_over_with_the_answers_already_sent(open_two):
+    a, b = open_two("A"), open_two("B")
+    row = a.accept(event(msg="1"))
+    a.claim_next(lease=0.3, max_age=3600)
+    a.mark_sent(row, 2)  # A delivered two answer messages, then died
+    assert b.claim_next(lease=30, max_age=3600) is None
+    time.sleep(0.4)
+    taken = b.claim_next(lease=30, max_age=3600)
+    assert taken.row_id == row and taken.sent == 2
+
+
+def test_renewed_leases_stay_and_released_rows_are_free_at_once(open_two):
+    a, b = open_two("A"), open_two("B")
+    row = a.accept(event(msg="1"))
+    a.claim_next(lease=0.5, max_age=3600)
+    time.sleep(0.3)
+    assert a.renew(lease=0.5) == 1
+    time.sleep(0.3)
+    assert b.claim_next(lease=30, max_age=3600) is None  # renewed: still A's
+    assert b.release(["A"]) == 1
+    assert b.claim_next(lease=30, max_age=3600).row_id == row
+
+
+def test_rows_older_than_the_window_are_closed_not_run(open_two):
+    a = open_two("A")
+    row_id = a.accept(event(msg="old"), now=time.time() - 7200)
+    assert a.claim_next(lease=30, max_age=3600) is None
+    assert a.row(row_id)["outcome"] == "expired"
+
+
+def test_concurrent_claimers_take_each_row_once_and_each_users_rows_in_order(open_two):
+    inboxes = [open_two(f"P{i}") for i in range(4)]
+    rows = {}
+    for n in range(60):
+        user = f"u{n % 6}"
+        rows[inboxes[n % 4].accept(event(user=user, msg=f"c{n}"))] = user
+    claims: list = []
+    lock = threading.Lock()
+
+    def work(inbox) -> None:
+        idle = 0
+        while idle < 20:
+            got = inbox.claim_next(lease=30, max_age=3600)
+            if got is None:
+                idle += 1
+                time.sleep(0.005)
+                continue
+            idle = 0
+            with lock:
+                claims.append(got.row_id)
+            time.sleep(0.001)
+            inbox.done(got.row_id)
+
+    threads = [threading.Thread(target=work, args=(inbox,)) for inbox in inboxes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(claims) == sorted(rows)  # each once
+    for user in set(rows.values()):
+        mine = [r for r in claims if rows[r] == user]
+        assert mine == sorted(mine), user
+
+
+def test_process_identity_names_the_process_and_the_machine():
     me = process_identity()
-    assert owner_alive(me)
-    pid, _, start = me.partition(":")
-    assert start.isdigit()  # Linux: /proc gives the start time
-    assert not owner_alive(f"{pid}:{int(start) + 1}")  # same pid, but another process
-    proc = subprocess.Popen([sys.executable, "-c", "pass"])
-    proc.wait()
-    assert not owner_alive(f"{proc.pid}:1")
-    assert not owner_alive("garbage")
-
-
-CRASHING_WORKER = textwrap.dedent("""
-    import os, sys, time
-    sys.path.insert(0, {root!r})
-    from channels.zalo.events import InboundEvent
-    from channels.zalo.inbox import Inbox
-    inbox = Inbox({path!r})
-    for i in range(3):
-        inbox.accept(InboundEvent(event_name="user_send_text", oa_id="{oa}", user_id="u9", text=f"câu {{i}}",
-                                  dedup_key=f"msg:{oa}:crash{{i}}", timestamp=str(int(time.time() * 1000)),
-                                  msg_id=f"crash{{i}}"))
-    os._exit(9)  # killed before any turn ran
-""")
-
-
-def test_turns_of_a_process_that_died_are_adopted_in_order(tmp_path):
-    path = str(tmp_path / "z.db")
-    script = CRASHING_WORKER.format(root=str(ROOT), path=path, oa=OA)
-    assert subprocess.run([sys.executable, "-c", script]).returncode == 9
-    survivor = Inbox(path)
-    live = Inbox(path, owner=process_identity())  # this process: alive, never adopted from
-    live.accept(event(msg="mine"))
-    adopted = survivor.adopt_orphans(max_age=3600)
-    assert [e.text for _, e in adopted] == ["câu 0", "câu 1", "câu 2"]
-    assert [row_id for row_id, _ in adopted] == sorted(row_id for row_id, _ in adopted)
-    assert survivor.adopt_orphans(max_age=3600) == []  # now owned by a live process
-
-
-def test_orphans_older_than_the_window_are_closed_not_run(tmp_path):
-    path = str(tmp_path / "z.db")
-    dead = Inbox(path, owner="999999999:1")
-    row_id = dead.accept(event(msg="old"), now=time.time() - 7200)
-    survivor = Inbox(path)
-    assert survivor.adopt_orphans(max_age=3600) == []
-    assert survivor.row(row_id)["outcome"] == "expired"
+    local, _, host = me.partition("@")
+    pid, _, start = local.partition(":")
+    assert int(pid) == os.getpid() and start.isdigit() and host  # Linux: /proc gives the start time
+    assert process_identity() == me  # the pool computes a turn process's identity from its pid
