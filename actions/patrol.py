@@ -10,12 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.replies import send
 from anninh import patrol
 from anninh.content import ContentError
-from anninh.render import Reply
 
 logger = logging.getLogger(__name__)
-
-UNAVAILABLE = ("Dạ, lịch tuần tra, kiểm soát của Cảnh sát giao thông đang được cập nhật, em chưa tra "
-               "được lúc này. Anh/chị vui lòng hỏi lại sau ạ. " + patrol.CLOSING)
 
 
 class ActionPatrolSchedule(Action):
@@ -31,6 +27,6 @@ class ActionPatrolSchedule(Action):
             replies = patrol.answer(text, today=patrol.today_vn(), path=patrol.PATROL_FILE)
         except ContentError as exc:
             logger.error("patrol schedule unavailable: %s", exc)
-            replies = [Reply(UNAVAILABLE)]
+            replies = patrol.unavailable()
         send(dispatcher, replies)
         return []

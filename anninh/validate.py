@@ -73,6 +73,7 @@ def run(root: Path = PROJECT_ROOT, warnings: Optional[List[ContentError]] = None
     from anninh.places import load_places
     from anninh.reports.masking_content import load_masking_content
     from anninh.resolver import load_aspects
+    from anninh.texts import validate_texts
 
     content = root / "content"
     problems: List[ContentError] = []
@@ -94,6 +95,7 @@ def run(root: Path = PROJECT_ROOT, warnings: Optional[List[ContentError]] = None
     problems += validate_patrol(content / "patrol_schedule.yml", content / "places.yml")
     problems += validate_news(content / "news.yml")
     problems += validate_handoff(content / "handoff.yml")
+    problems += validate_texts(content / "texts.yml")
     for path in sorted((root / "data").rglob("*.yml")) + sorted((root / "tests").glob("*.yml")):
         _check(lambda: load_yaml(path), problems)
     if isinstance(catalogue, Catalogue):
@@ -117,7 +119,7 @@ def main() -> int:
             print(f"  ✗ {p}", file=sys.stderr)
         return 1
     print("✓ Nội dung hợp lệ: danh mục thủ tục, từ điển, địa danh, số khẩn cấp, danh bạ đơn vị, "
-          "lịch tuần tra, tin tức, gặp cán bộ.")
+          "lịch tuần tra, tin tức, gặp cán bộ, câu chữ của trợ lý.")
     return 0
 
 
