@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, List, Optional
 
 import yaml
 
@@ -136,3 +136,24 @@ def content_date(value: Any, file: "str | Path", entry: Optional[str], field: st
         except ValueError:
             pass
     raise ContentError(file, DATE_HELP, entry=entry, field=field)
+
+
+def problems_of(loader: Callable[..., Any], *args: Any) -> List[ContentError]:
+    """The ContentError ``loader(*args)`` raises, as a list (empty when the file is fine)."""
+    try:
+        loader(*args)
+    except ContentError as exc:
+        return [exc]
+    return []
+
+
+def print_problems(problems: List[ContentError]) -> int:
+    """Print an editors' CLI's errors on stderr; the exit code (1 when there is any)."""
+    import sys
+
+    if not problems:
+        return 0
+    print(f"Có {len(problems)} lỗi cần sửa:", file=sys.stderr)
+    for p in problems:
+        print(f"  ✗ {p}", file=sys.stderr)
+    return 1

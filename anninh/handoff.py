@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from anninh import CONTENT_DIR
-from anninh.content import ContentError, load_yaml, require_mapping, template
+from anninh.content import ContentError, load_yaml, problems_of, require_mapping, template
 from anninh.texts import load_texts
 
 HANDOFF_FILE = CONTENT_DIR / "handoff.yml"
@@ -113,11 +113,7 @@ def parse_settings(path: Path) -> HandoffSettings:
 
 
 def validate_handoff(path: "str | Path" = HANDOFF_FILE) -> List[ContentError]:
-    try:
-        parse_settings(Path(path))
-    except ContentError as exc:
-        return [exc]
-    return []
+    return problems_of(parse_settings, Path(path))
 
 
 @lru_cache(maxsize=4)

@@ -26,7 +26,7 @@ import aiohttp
 import feedparser
 
 from anninh import CONTENT_DIR
-from anninh.content import ContentError, content_date, load_dated_yaml, require_mapping
+from anninh.content import ContentError, content_date, load_dated_yaml, problems_of, require_mapping
 from anninh.render import Reply, split_text
 from anninh.texts import load_texts
 from anninh.timeutil import VN_TZ
@@ -133,11 +133,7 @@ def load_local_news(path: "str | Path" = None) -> LocalNews:
 
 
 def validate_news(path: "str | Path" = None) -> List[ContentError]:
-    try:
-        load_local_news(path)
-    except ContentError as exc:
-        return [exc]
-    return []
+    return problems_of(load_local_news, path)
 
 
 # --- the feed ---------------------------------------------------------------------------------

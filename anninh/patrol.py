@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from anninh import CONTENT_DIR
-from anninh.content import ContentError, content_date, file_stamp, load_dated_yaml, require_mapping
+from anninh.content import (ContentError, content_date, file_stamp, load_dated_yaml, print_problems,
+                            require_mapping)
 from anninh.lexicon import load_lexicon
 from anninh.place_matcher import place_matcher
 from anninh.places import PLACES_FILE, Place, load_places
@@ -354,12 +355,8 @@ def unavailable() -> List[Reply]:
 
 
 def main(argv: Sequence[str] = ()) -> int:
-    import sys
     problems = validate_patrol(argv[0] if argv else None)
-    if problems:
-        print(f"Có {len(problems)} lỗi cần sửa:", file=sys.stderr)
-        for p in problems:
-            print(f"  ✗ {p}", file=sys.stderr)
+    if print_problems(problems):
         return 1
     print(f"✓ Lịch tuần tra hợp lệ ({len(load_patrols(argv[0] if argv else None))} mục).")
     return 0

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Dict, FrozenSet, List, Mapping, Tuple
 
 from anninh import CONTENT_DIR
-from anninh.content import ContentError, file_stamp, load_yaml, require_mapping, template
+from anninh.content import (ContentError, file_stamp, load_yaml, problems_of, require_mapping,
+                            template)
 
 logger = logging.getLogger(__name__)
 
@@ -101,11 +102,7 @@ def parse_texts(path: "str | Path" = TEXTS_FILE) -> Texts:
 
 
 def validate_texts(path: "str | Path" = TEXTS_FILE) -> List[ContentError]:
-    try:
-        parse_texts(path)
-    except ContentError as exc:
-        return [exc]
-    return []
+    return problems_of(parse_texts, path)
 
 
 _CACHE: Dict[str, Tuple[tuple, Texts]] = {}

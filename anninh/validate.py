@@ -14,7 +14,7 @@ import yaml
 
 from anninh import CONTENT_DIR, PROJECT_ROOT
 from anninh.catalogue import Catalogue, CatalogueError, load_catalogue
-from anninh.content import ContentError, load_yaml
+from anninh.content import ContentError, load_yaml, print_problems
 
 # An id referenced from training data, stories or tests: entities in stories, button payloads.
 _PAYLOAD_ID = re.compile(r'"procedure"\s*:\s*"([^"]+)"')
@@ -113,10 +113,7 @@ def main() -> int:
             print(f"  ! {w}")
         if len(warnings) > 5:
             print(f"  … và {len(warnings) - 5} lưu ý nữa (xem tất cả: .venv/bin/python -m anninh.directory)")
-    if problems:
-        print(f"Có {len(problems)} lỗi cần sửa:", file=sys.stderr)
-        for p in problems:
-            print(f"  ✗ {p}", file=sys.stderr)
+    if print_problems(problems):
         return 1
     print("✓ Nội dung hợp lệ: danh mục thủ tục, từ điển, địa danh, số khẩn cấp, danh bạ đơn vị, "
           "lịch tuần tra, tin tức, gặp cán bộ, câu chữ của trợ lý.")

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from anninh.content import print_problems
 from anninh.directory.model import UNITS_FILE
 from anninh.directory.validation import validate_units
 
@@ -14,10 +15,7 @@ def main(argv: Sequence[str] = ()) -> int:
     problems = validate_units(path)
     for w in problems.warnings:
         print(f"  ! {w}")
-    if problems:
-        print(f"Có {len(problems)} lỗi cần sửa:", file=sys.stderr)
-        for p in problems:
-            print(f"  ✗ {p}", file=sys.stderr)
+    if print_problems(problems):
         return 1
     print(f"✓ Danh bạ hợp lệ ({len(problems.warnings)} lưu ý, phần lớn là đơn vị chưa có số "
           "điện thoại).")
