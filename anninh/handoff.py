@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from anninh import CONTENT_DIR
-from anninh.content import ContentError, load_yaml, problems_of, require_mapping, template
+from anninh.content import (ContentError, file_stamp, load_yaml, problems_of, require_mapping,
+                            template)
 from anninh.texts import load_texts
 
 HANDOFF_FILE = CONTENT_DIR / "handoff.yml"
@@ -117,14 +118,13 @@ def validate_handoff(path: "str | Path" = HANDOFF_FILE) -> List[ContentError]:
 
 
 @lru_cache(maxsize=4)
-def _cached(path: str, stamp: Tuple[int, int]) -> HandoffSettings:
+def _cached(path: str, stamp: tuple) -> HandoffSettings:
     return parse_settings(Path(path))
 
 
 def load_handoff(path: "str | Path" = HANDOFF_FILE) -> HandoffSettings:
     """The settings, re-read when the file changes."""
-    st = Path(path).stat()
-    return _cached(str(path), (st.st_mtime_ns, st.st_size))
+    return _cached(str(path), file_stamp(path))
 
 
 def transcript_from_events(events: Sequence[dict], limit: int = 40) -> List[Dict[str, str]]:
