@@ -28,9 +28,6 @@ CLEANED = sorted(
 
 # Literals that are not sentences a citizen reads, per module (path relative to the project).
 ALLOWED = {
-    # words citizens type to ask for "their" commune police (matching, never shown)
-    "anninh/directory/lookup.py": {"công an xã", "công an phường", "công an cấp xã",
-                                   "công an khu vực", "công an xã phường", "công an địa phương"},
     # how citizens write former district names (matching, never shown)
     "anninh/place_matcher.py": {"huyện ", "thị xã "},
     # the code of provincial roads ("ĐT208"), a key rather than a sentence (labels: texts.yml)

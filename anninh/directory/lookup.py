@@ -35,10 +35,6 @@ class Lookup:
     same_name_district: Optional[Place] = None
 
 
-_GENERIC_COMMUNE = ("công an xã", "công an phường", "công an cấp xã", "công an khu vực",
-                    "công an xã phường", "công an địa phương")
-
-
 class Directory(DirectoryAnswers):
     def __init__(self, parsed: _Parsed, places: Places, guide: EmergencyGuide):
         self.units: Dict[str, Unit] = {u.id: u for u in parsed.units}
@@ -46,6 +42,7 @@ class Directory(DirectoryAnswers):
         self.national_aliases = parsed.national_aliases
         self.other_lines = parsed.other_lines
         self.coverage = parsed.coverage
+        self.commune_aliases = parsed.commune_aliases
         self.places = places
         self.guide = guide
         self.communes = {c.id: c for c in places.communes}
@@ -69,7 +66,7 @@ class Directory(DirectoryAnswers):
             yield f"s:{line.number}", line.name
             for w in line.aliases:
                 yield f"s:{line.number}", w
-        for w in _GENERIC_COMMUNE:
+        for w in self.commune_aliases:
             yield "g:", w
 
     # -- lookups --

@@ -55,4 +55,6 @@ class _Parsed:
     national_aliases: Dict[str, Tuple[str, ...]]
     other_lines: List[SupportLine]
     coverage: Dict[str, Tuple[str, ...]]
+    # How citizens ask for "their" commune police without naming it (``commune_police_aliases``).
+    commune_aliases: Tuple[str, ...] = ()
 

@@ -47,11 +47,12 @@ def _phone_field(value, path: Path, entry: str, key: str, problems: Problems) ->
     return phone_digits(value)
 
 
-def _aliases(item: Mapping, path: Path, entry: str, problems: Problems) -> Tuple[str, ...]:
+def _aliases(item: Mapping, path: Path, entry: str, problems: Problems,
+             key: str = "aliases") -> Tuple[str, ...]:
     raw = item.get("aliases") or []
     if not isinstance(raw, list) or not all(isinstance(a, str) and a.strip() for a in raw):
-        problems.append(ContentError(path, "cần một danh sách các cách gọi", entry=entry,
-                                     field="aliases"))
+        problems.append(ContentError(path, "cần một danh sách các cách gọi", entry=entry or None,
+                                     field=key))
         return ()
     return tuple(a.strip() for a in raw)
 
@@ -222,7 +223,11 @@ def _parse(path: Path, places_path: Path, emergency_path: Path) -> Tuple[_Parsed
             problems.warnings.append(ContentError(
                 path, f"chưa có đơn vị cho {commune.kind} {commune.name}", entry=cid, field="place"))
     coverage = _coverage(places_path, places, problems)
-    return _Parsed(units, hotline, national, others, coverage), problems
+    commune_aliases = ()
+    if data.get("commune_police_aliases") is not None:
+        commune_aliases = _aliases({"aliases": data["commune_police_aliases"]}, path, "",
+                                   problems, key="commune_police_aliases")
+    return _Parsed(units, hotline, national, others, coverage, commune_aliases), problems
 
 
 def validate_units(path: "str | Path" = UNITS_FILE, places_path: "str | Path" = PLACES_FILE,
