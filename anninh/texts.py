@@ -108,9 +108,11 @@ def validate_texts(path: "str | Path" = TEXTS_FILE) -> List[ContentError]:
 _CACHE: Dict[str, Tuple[tuple, Texts]] = {}
 
 
-def load_texts(path: "str | Path" = TEXTS_FILE) -> Texts:
-    """The texts, re-read when the file changes. A broken edit keeps the last good version in
-    use (logged as an error); with no good version yet the ContentError is raised."""
+def load_texts(path: "str | Path | None" = None) -> Texts:
+    """The texts (default ``TEXTS_FILE``), re-read when the file changes. A broken edit keeps the
+    last good version in use (logged as an error); with no good version yet the ContentError is
+    raised."""
+    path = Path(path or TEXTS_FILE)
     key = str(path)
     stamp = file_stamp(path)
     cached = _CACHE.get(key)

@@ -162,7 +162,6 @@ def test_an_editors_change_reaches_the_answer(tmp_path, monkeypatch):
     path = _broken(tmp_path, "Anh/chị bấm vào đường dẫn để đọc toàn bài ạ.",
                    "Anh/chị bấm vào đường dẫn để đọc cả bài ạ.")
     monkeypatch.setattr(texts_module, "TEXTS_FILE", path)
-    monkeypatch.setattr(texts_module.load_texts, "__defaults__", (path,))
     result = news.NewsResult((news.NewsItem("Tin", "https://example.org/a"),), "local")
     assert news.render(result)[-1].text.endswith("Anh/chị bấm vào đường dẫn để đọc cả bài ạ.")
 
@@ -180,3 +179,16 @@ def test_validate_reports_a_broken_texts_file(tmp_path):
                      encoding="utf-8")
     problems = run(root)
     assert any(p.entry == "patrol" and p.field == "found" for p in problems), problems
+
+
+def test_emergencies_get_the_numbers_even_without_a_readable_texts_file(tmp_path, monkeypatch):
+    from anninh.emergency import load_emergency
+
+    path = tmp_path / "texts.yml"
+    path.write_text("emergency: [\n", encoding="utf-8")
+    monkeypatch.setattr(texts_module, "TEXTS_FILE", path)
+    with pytest.raises(ContentError):
+        load_texts()
+    reply = load_emergency().reply("nhà hàng xóm đang cháy")
+    assert reply.text.startswith("🚨 114") and all(n in reply.text for n in ("113", "114", "115"))
+    assert [b["payload"] for b in reply.buttons][:3] == ["114", "113", "115"]
