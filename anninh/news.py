@@ -29,7 +29,7 @@ from anninh import CONTENT_DIR
 from anninh.content import ContentError, content_date, load_dated_yaml, problems_of, require_mapping
 from anninh.render import Reply, split_text
 from anninh.texts import load_texts
-from anninh.timeutil import VN_TZ
+from anninh.timeutil import VN_TZ, fmt_day
 
 logger = logging.getLogger(__name__)
 
@@ -276,7 +276,7 @@ def render(result: NewsResult) -> List[Reply]:
     lines = [t.get("news", "head_from", feed=result.feed_title) if result.feed_title
              else t.get("news", "head")]
     for n, item in enumerate(result.items, start=1):
-        when = f" ({item.date.strftime('%d/%m/%Y')})" if item.date else ""
+        when = f" ({fmt_day(item.date)})" if item.date else ""
         lines.append(f"{n}. {item.title}{when}\n{item.url}")
     lines.append(t.get("news", "read_more"))
     return [Reply(x) for x in split_text("\n\n".join(lines))]

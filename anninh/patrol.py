@@ -24,7 +24,7 @@ from anninh.places import PLACES_FILE, Place, load_places
 from anninh.render import Reply, split_text
 from anninh.text import fold, normalize
 from anninh.texts import load_texts
-from anninh.timeutil import today_vn
+from anninh.timeutil import fmt_day, today_vn
 
 PATROL_FILE = CONTENT_DIR / "patrol_schedule.yml"
 MAX_ENTRIES = 8
@@ -206,8 +206,7 @@ class Period:
     label: str
 
 
-def _fmt(d: date, year: bool = True) -> str:
-    return d.strftime("%d/%m/%Y" if year else "%d/%m")
+_fmt = fmt_day
 
 
 def _span(first: date, last: date) -> str:

@@ -36,6 +36,11 @@ def fmt_vn(dt: Optional[datetime]) -> str:
     return v.strftime("%d/%m/%Y %H:%M") if v else ""
 
 
+def fmt_day(d: date, year: bool = True) -> str:
+    """``dd/mm/yyyy`` (or ``dd/mm``), the way dates are written to citizens."""
+    return d.strftime("%d/%m/%Y" if year else "%d/%m")
+
+
 def iso_utc(dt: Optional[datetime]) -> Optional[str]:
     return dt.replace(tzinfo=timezone.utc).isoformat() if dt else None
 
