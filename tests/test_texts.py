@@ -192,3 +192,22 @@ def test_emergencies_get_the_numbers_even_without_a_readable_texts_file(tmp_path
     reply = load_emergency().reply("nhà hàng xóm đang cháy")
     assert reply.text.startswith("🚨 114") and all(n in reply.text for n in ("113", "114", "115"))
     assert [b["payload"] for b in reply.buttons][:3] == ["114", "113", "115"]
+
+
+@pytest.mark.parametrize("old,new,field", [
+    ('summary_head: "Dạ, anh/chị kiểm tra lại nội dung {kind}', 'summary_head: "Dạ, anh/chị kiểm tra lại nội dung {loai}',
+     "summary_head"),
+    ('  button_send: "Gửi"\n', '  button_send: ""\n', "button_send"),
+    ('  which_part: "Dạ, anh/chị muốn sửa phần nào ạ?"\n', "", "which_part"),
+])
+def test_a_broken_report_form_sentence_names_file_entry_and_field(tmp_path, old, new, field):
+    from anninh.reports.intake import FORM_FILE, load_form_words
+
+    text = FORM_FILE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "report_form.yml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_form_words(path)
+    assert (caught.value.entry, caught.value.field) == ("messages", field)
+    assert "report_form.yml" in str(caught.value)
