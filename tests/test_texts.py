@@ -211,3 +211,25 @@ def test_a_broken_report_form_sentence_names_file_entry_and_field(tmp_path, old,
         load_form_words(path)
     assert (caught.value.entry, caught.value.field) == ("messages", field)
     assert "report_form.yml" in str(caught.value)
+
+
+def test_a_hotline_question_is_answered_even_when_no_content_can_be_read(tmp_path, monkeypatch):
+    """Units file and texts file both unreadable: the action still replies, with the numbers."""
+    from functools import partial
+
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions import directory as directory_actions
+    from anninh.directory import load_directory
+
+    broken = tmp_path / "texts.yml"
+    broken.write_text("directory: [\n", encoding="utf-8")
+    monkeypatch.setattr(texts_module, "TEXTS_FILE", broken)
+    monkeypatch.setattr(directory_actions, "load_directory", partial(load_directory, tmp_path / "missing.yml"))
+    tracker = Tracker("u1", {}, {"text": "số điện thoại công an tỉnh", "intent": {"name": "ask_hotline"},
+                                 "entities": []}, [], False, None, {}, "")
+    dispatcher = CollectingDispatcher()
+    directory_actions.ActionHotline().run(dispatcher, tracker, {})
+    assert len(dispatcher.messages) == 1
+    assert all(n in dispatcher.messages[0]["text"] for n in ("113", "114", "115"))
