@@ -1,18 +1,14 @@
 """Phone numbers, addresses and working hours of police units (content/units.yml)."""
 from __future__ import annotations
 
-import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.replies import send
+from actions.replies import first_answer, send
 from actions.reports import metadata
-from anninh.content import ContentError
 from anninh.directory import fallback_answer, load_directory
-
-logger = logging.getLogger(__name__)
 
 
 def _entity(tracker: Tracker, name: str) -> Optional[str]:
@@ -33,11 +29,10 @@ class ActionHotline(Action):
         if text.startswith("/"):  # a button payload: only its entities count
             text = ""
         zalo = metadata(tracker)
-        try:
-            replies = load_directory().answer(text, place=_entity(tracker, "place"),
-                                              oa_id=zalo.get("oa_id"), oa_unit=zalo.get("unit"))
-        except ContentError as exc:
-            logger.error("units directory unavailable: %s", exc)
-            replies = fallback_answer(text)
+        place = _entity(tracker, "place")
+        replies = first_answer(
+            lambda: load_directory().answer(text, place=place, oa_id=zalo.get("oa_id"),
+                                            oa_unit=zalo.get("unit")),
+            lambda: fallback_answer(text), text=text)
         send(dispatcher, replies)
         return []

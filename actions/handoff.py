@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
@@ -26,7 +25,7 @@ from actions.reports import store as report_store
 from anninh.emergency import load_emergency
 from anninh.handoff import load_handoff, transcript_from_events
 from anninh.reports.handoff import HandoffStore
-from anninh.reports.timeutil import VN_TZ
+from anninh.timeutil import now_vn
 
 logger = logging.getLogger(__name__)
 SLOT = "handoff_until"
@@ -37,10 +36,6 @@ EMERGENCY_MIN_CONFIDENCE = 0.2
 def handoff_store() -> HandoffStore:
     # Same database and engine as the report actions (already migrated by store()).
     return HandoffStore(report_store().engine)
-
-
-def now_vn() -> datetime:
-    return datetime.now(VN_TZ)
 
 
 def _unit(tracker: Tracker) -> Optional[str]:
@@ -65,9 +60,7 @@ class ActionHumanHandoff(Action):
                 transcript=transcript_from_events(tracker.events))
         except Exception:  # noqa: BLE001 - the citizen must not be left silent by a broken store
             logger.exception("handoff: could not record the request")
-            dispatcher.utter_message(
-                text="Dạ, hiện em chưa chuyển được yêu cầu tới cán bộ. Anh/chị vui lòng nhắn lại sau "
-                     "ít phút; nếu khẩn cấp, hãy gọi ngay 113 (Công an), 114 (Cứu hỏa), 115 (Cấp cứu).")
+            dispatcher.utter_message(text=settings.messages["unavailable"])
             return []
         logger.info("handoff: request %s opened for %s", handoff.id, who.channel)
         dispatcher.utter_message(text=settings.requested_text(now_vn()))

@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.replies import send
+from actions.replies import first_answer, send
 from anninh import news
 
 
@@ -16,5 +16,6 @@ class ActionNews(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        send(dispatcher, await news.answer())
+        result = await news.get_reader().latest()
+        send(dispatcher, first_answer(lambda: news.render(result)))
         return []

@@ -1,21 +1,13 @@
 """Traffic-police patrol schedules, from the published plans in content/patrol_schedule.yml."""
 from __future__ import annotations
 
-import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.replies import send
+from actions.replies import first_answer, send
 from anninh import patrol
-from anninh.content import ContentError
-from anninh.render import Reply
-
-logger = logging.getLogger(__name__)
-
-UNAVAILABLE = ("Dạ, lịch tuần tra, kiểm soát của Cảnh sát giao thông đang được cập nhật, em chưa tra "
-               "được lúc này. Anh/chị vui lòng hỏi lại sau ạ. " + patrol.CLOSING)
 
 
 class ActionPatrolSchedule(Action):
@@ -27,10 +19,8 @@ class ActionPatrolSchedule(Action):
         text = tracker.latest_message.get("text") or ""
         if text.startswith("/"):  # the menu button: current and upcoming schedules
             text = ""
-        try:
-            replies = patrol.answer(text, today=patrol.today_vn(), path=patrol.PATROL_FILE)
-        except ContentError as exc:
-            logger.error("patrol schedule unavailable: %s", exc)
-            replies = [Reply(UNAVAILABLE)]
+        replies = first_answer(
+            lambda: patrol.answer(text, today=patrol.today_vn(), path=patrol.PATROL_FILE),
+            patrol.unavailable, text=text)
         send(dispatcher, replies)
         return []

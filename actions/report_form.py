@@ -28,15 +28,15 @@ from anninh.reports.intake import load_form_words, words
 
 MIN_DESCRIPTION_WORDS = 3
 KEEP_AS_DESCRIPTION_WORDS = 6  # a story typed at another question is kept as the description
-LOCATION_PLACE_PREFIX = "Vị trí gửi qua Zalo"
 MAX_ATTACHMENTS = 10
 MAX_CANCEL_WORDS = 3
 ATTACHMENT_TYPES = {"image": "image", "video": "video", "audio": "audio", "file": "file",
                     "gif": "image"}
 KIND_INTENTS = {"to_giac": "report_crime", "tin_bao": "report_crime", "phan_anh": "feedback",
                 "kien_nghi": "feedback"}
-CORRECTABLE = {"report_description": "Sửa nội dung", "report_place": "Sửa địa điểm",
-               "report_time": "Sửa thời gian", "report_contact": "Sửa liên hệ"}
+# Slot -> the label of its correction button (messages of content/report_form.yml).
+CORRECTABLE = {"report_description": "correct_description", "report_place": "correct_place",
+               "report_time": "correct_time", "report_contact": "correct_contact"}
 # Intents that questions not taking free text leave to the rules (answered, then the form resumes).
 HANDED_TO_RULES = ("cancel", "emergency", "ask_procedure", "correct_report")
 
@@ -72,28 +72,36 @@ def _warn_if_emergency(dispatcher: CollectingDispatcher, tracker: Tracker, text:
         send(dispatcher, [load_emergency().reply(text)])
 
 
+def correction_buttons() -> List[Dict[Text, Any]]:
+    form_words = load_form_words()
+    return [{"title": form_words.message(key), "payload": f'/correct_report{{"report_field":"{slot}"}}'}
+            for slot, key in CORRECTABLE.items()]
+
+
 def summary_text(tracker: Tracker) -> str:
     content = load_reports_content()
+    form_words = load_form_words()
     kind = tracker.get_slot("report_kind")
     contact = tracker.get_slot("report_contact") or {}
     if contact.get("anonymous"):
-        who = "Ẩn danh"
+        who = form_words.message("anonymous_sender")
     else:
         who = ", ".join(filter(None, [contact.get("name"),
                                       mask_text(contact["phone"]) if contact.get("phone") else None]))
     place = tracker.get_slot("report_place") or ""
     commune = find_commune(place) if place else None
     if commune and not tracker.get_slot("report_location"):
-        place += " " + load_form_words().message("commune_found", commune=f"{commune.kind} {commune.name}")
+        place += " " + form_words.message("commune_found", commune=f"{commune.kind} {commune.name}")
     attachments = tracker.get_slot("report_attachments") or []
+    m = form_words.message
     lines = [
-        f"Dạ, anh/chị kiểm tra lại nội dung {content.kind_label(kind) if kind else ''} trước khi gửi:",
-        f"• Sự việc: {shorten(tracker.get_slot('report_description') or '', 300)}",
-        f"• Địa điểm: {place}",
-        f"• Thời gian: {tracker.get_slot('report_time') or ''}",
-        f"• Tệp đính kèm: {len(attachments)}",
-        f"• Người gửi: {who or 'Ẩn danh'}",
-        "Bấm \"Gửi\" để gửi, hoặc chọn phần cần sửa.",
+        m("summary_head", kind=content.kind_label(kind) if kind else ""),
+        m("summary_description", description=shorten(tracker.get_slot("report_description") or "", 300)),
+        m("summary_place", place=place),
+        m("summary_time", time=tracker.get_slot("report_time") or ""),
+        m("summary_attachments", count=len(attachments)),
+        m("summary_sender", sender=who or m("anonymous_sender")),
+        m("summary_footer"),
     ]
     return "\n".join(lines)
 
@@ -160,7 +168,7 @@ class ValidateReportForm(FormValidationAction):
             lat, lon = zalo_location(tracker)
             if lat is None:
                 return {}
-            return {"report_place": f"{LOCATION_PLACE_PREFIX} ({lat:.5f}, {lon:.5f})"}
+            return {"report_place": load_form_words().message("location_place", lat=f"{lat:.5f}", lon=f"{lon:.5f}")}
         return self._free_text("report_place", dispatcher, tracker)
 
     async def extract_report_location(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -203,7 +211,7 @@ class ValidateReportForm(FormValidationAction):
             # message was for it; validate_report_evidence keeps the attachment.
             return {"report_evidence": None}
         text = typed(tracker)
-        if text is None:  # a button ("Xong", "Không có") or a cancel
+        if text is None:  # a button (done, none) or a cancel
             return {} if intent in HANDED_TO_RULES else {"report_evidence": "done"}
         if load_form_words().no_more_files(text):
             return {"report_evidence": "done"}
@@ -231,12 +239,12 @@ class ValidateReportForm(FormValidationAction):
             info = metadata(tracker).get("user_info") or {}
             if info.get("name") or info.get("phone"):
                 return {"report_contact": {"name": info.get("name"), "phone": info.get("phone")}}
+            m = load_form_words().message
             dispatcher.utter_message(json_message={
                 "template_type": "request_user_info",
-                "elements": [{"title": "Chia sẻ thông tin liên hệ",
-                              "subtitle": "Để cán bộ liên hệ khi cần xác minh tin của anh/chị."}]})
-            dispatcher.utter_message(text="Anh/chị bấm vào tin nhắn trên để chia sẻ, hoặc nhắn "
-                                          "trực tiếp họ tên và số điện thoại ạ.")
+                "elements": [{"title": m("share_contact_title"),
+                              "subtitle": m("share_contact_subtitle")}]})
+            dispatcher.utter_message(text=m("share_contact_hint"))
             return {}
         text = typed(tracker)
         if text is None:
@@ -290,14 +298,13 @@ class ActionAskReportEvidence(Action):
 
     def run(self, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
         count = len(tracker.get_slot("report_attachments") or [])
+        m = load_form_words().message
         if count:
-            text = (f"Dạ, em đã nhận {count} tệp. Anh/chị gửi thêm ảnh, video nếu có, "
-                    "hoặc bấm \"Xong\" để tiếp tục.")
-            buttons = [{"title": "Xong", "payload": "/affirm"}]
+            text = m("evidence_received", count=count)
+            buttons = [{"title": m("button_done"), "payload": "/affirm"}]
         else:
-            text = ("Anh/chị có ảnh, video hoặc tệp liên quan không? Nếu có, anh/chị gửi ngay trong "
-                    "cuộc trò chuyện này; nếu không, bấm \"Không có\".")
-            buttons = [{"title": "Không có", "payload": "/deny"}]
+            text = m("evidence_ask")
+            buttons = [{"title": m("button_none"), "payload": "/deny"}]
         dispatcher.utter_message(text=text, buttons=buttons)
         return []
 
@@ -307,10 +314,9 @@ class ActionAskReportConfirmed(Action):
         return "action_ask_report_confirmed"
 
     def run(self, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
-        buttons = [{"title": "Gửi", "payload": "/affirm"}]
-        buttons += [{"title": title, "payload": f'/correct_report{{"report_field":"{slot}"}}'}
-                    for slot, title in CORRECTABLE.items()]
-        buttons.append({"title": "Hủy", "payload": "/cancel"})
+        m = load_form_words().message
+        buttons = [{"title": m("button_send"), "payload": "/affirm"}] + correction_buttons()
+        buttons.append({"title": m("button_cancel"), "payload": "/cancel"})
         dispatcher.utter_message(text=summary_text(tracker), buttons=buttons)
         return []
 
@@ -336,8 +342,6 @@ class ActionCorrectReport(Action):
             if field == "report_place":
                 events.append(SlotSet("report_location", None))
         else:
-            dispatcher.utter_message(
-                text="Dạ, anh/chị muốn sửa phần nào ạ?",
-                buttons=[{"title": t, "payload": f'/correct_report{{"report_field":"{s}"}}'}
-                         for s, t in CORRECTABLE.items()])
+            dispatcher.utter_message(text=load_form_words().message("which_part"),
+                                     buttons=correction_buttons())
         return events

@@ -12,6 +12,7 @@ from actions.reports import requester, store
 from anninh.render import shorten
 from anninh.reports import load_reports_content
 from anninh.reports.export import public_entries
+from anninh.reports.intake import load_form_words
 
 CODE_RE = re.compile(r"\b(TG|TB|PA|KN)\s*-?\s*(\d{4})\s*-?\s*(\d{1,6})\b", re.IGNORECASE)
 PUBLISHED_SHOWN = 3
@@ -43,11 +44,12 @@ class ActionCheckReportStatus(Action):
                 dispatcher.utter_message(text=content.lookup_text(view))
             return []
         published = await asyncio.to_thread(recently_published)
-        lines = ["Dạ, em chưa thấy tố giác, phản ánh nào anh/chị gửi qua kênh này. Nếu có mã "
-                 "(ví dụ PA-2026-000045), anh/chị nhắn mã để tra cứu."]
+        m = load_form_words().message
+        lines = [m("no_reports")]
         if published:
-            lines.append("Một số kết quả giải quyết đã công bố gần đây:")
-            lines += [f"• {e['kind_label']} ({e['unit']}, {e['month'][5:]}/{e['month'][:4]}): "
-                      f"{shorten(e['summary'], 200)}" for e in published[:PUBLISHED_SHOWN]]
+            lines.append(m("published_recently"))
+            lines += [m("published_item", kind=e["kind_label"], unit=e["unit"],
+                        month=f"{e['month'][5:]}/{e['month'][:4]}", summary=shorten(e["summary"], 200))
+                      for e in published[:PUBLISHED_SHOWN]]
         dispatcher.utter_message(text="\n".join(lines))
         return []

@@ -10,6 +10,7 @@ from rasa_sdk import Action
 from actions.reports import metadata, requester, reset, store, unit_of_place
 from anninh.ops.metrics import REPORTS_RECEIVED
 from anninh.reports import AttachmentIn, NewReport, ValidationError, load_reports_content
+from anninh.reports.intake import load_form_words
 
 
 class ActionSubmitReport(Action):
@@ -39,7 +40,7 @@ class ActionSubmitReport(Action):
             submission = await asyncio.to_thread(store().create_report, report,
                                                  unit_resolver=unit_of_place)
         except ValidationError as exc:
-            dispatcher.utter_message(text=f"Dạ, chưa gửi được: {exc}. Anh/chị vui lòng thử lại.")
+            dispatcher.utter_message(text=load_form_words().message("not_submitted", problem=exc))
             return reset()
         if not submission.duplicate:
             REPORTS_RECEIVED.labels(report.kind or "unknown").inc()

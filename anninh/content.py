@@ -1,8 +1,9 @@
 """Loading YAML content that editors write, with errors that name file, entry and field."""
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, List, Optional
 
 import yaml
 
@@ -59,3 +60,100 @@ def require_mapping(value: Any, file: "str | Path", entry: Optional[str] = None,
     if not isinstance(value, dict):
         raise ContentError(file, "cần một bảng dạng 'khóa: giá trị'", entry=entry, field=field)
     return value
+
+
+def template(value: Any, file: "str | Path", entry: Optional[str], field: str,
+             allowed: "frozenset[str] | set[str]" = frozenset()) -> str:
+    """An editor's sentence with ``{placeholders}``: a non-empty string using only ``allowed``
+    names. Whitespace is squashed (YAML ``>-`` blocks become one line). ContentError otherwise."""
+    import string
+
+    if not isinstance(value, str) or not value.strip():
+        raise ContentError(file, "thiếu câu trả lời (cần một đoạn chữ không rỗng)", entry=entry,
+                           field=field)
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+    except ValueError as exc:
+        raise ContentError(file, f"dấu ngoặc nhọn không khớp ({exc}); viết '{{{{' nếu cần một dấu "
+                                 "'{'", entry=entry, field=field) from None
+    unknown = sorted(names - set(allowed))
+    if unknown:
+        usable = ", ".join("{" + n + "}" for n in sorted(allowed)) or "không có chỗ nào"
+        raise ContentError(file, f"không dùng được {{{unknown[0]}}} ở đây (được dùng: {usable})",
+                           entry=entry, field=field)
+    return " ".join(value.split())
+
+
+def file_stamp(*paths: "str | Path") -> tuple:
+    """(mtime, size) of each file, None for a missing one: cached content is re-read when its
+    files change, so editors' changes apply without a restart."""
+    out = []
+    for p in paths:
+        try:
+            st = Path(p).stat()
+            out.append((st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
+class _DatesAsText(yaml.SafeLoader):
+    """YAML without implicit dates, so an impossible date ("2026-13-40") reaches the checks as
+    text instead of failing the whole file."""
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def load_dated_yaml(path: "str | Path") -> Any:
+    """``load_yaml``, except that dates PyYAML cannot build are left as text for the caller."""
+    try:
+        return load_yaml(path)
+    except ValueError:
+        return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_DatesAsText)
+
+
+DATE_HELP = "cần ngày dạng 2026-01-31 hoặc 31/01/2026"
+
+
+def content_date(value: Any, file: "str | Path", entry: Optional[str], field: str,
+                 required: bool = True) -> Optional[date]:
+    """A date an editor wrote (YAML date, "2026-01-31" or "31/01/2026"); None when empty and
+    not ``required``; ContentError naming entry and field otherwise."""
+    from anninh.timeutil import parse_day
+
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not required and (value is None or (isinstance(value, str) and not value.strip())):
+        return None
+    if isinstance(value, str):
+        try:
+            return parse_day(value)
+        except ValueError:
+            pass
+    raise ContentError(file, DATE_HELP, entry=entry, field=field)
+
+
+def problems_of(loader: Callable[..., Any], *args: Any) -> List[ContentError]:
+    """The ContentError ``loader(*args)`` raises, as a list (empty when the file is fine)."""
+    try:
+        loader(*args)
+    except ContentError as exc:
+        return [exc]
+    return []
+
+
+def print_problems(problems: List[ContentError]) -> int:
+    """Print an editors' CLI's errors on stderr; the exit code (1 when there is any)."""
+    import sys
+
+    if not problems:
+        return 0
+    print(f"Có {len(problems)} lỗi cần sửa:", file=sys.stderr)
+    for p in problems:
+        print(f"  ✗ {p}", file=sys.stderr)
+    return 1

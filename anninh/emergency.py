@@ -1,6 +1,7 @@
 """Emergency numbers: which one to call first, from keywords in content/lexicon/emergency.yml."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +12,9 @@ from anninh.lexicon import LEXICON_DIR, load_lexicon
 from anninh.render import Reply
 from anninh.phrases import PhraseIndex
 from anninh.text import normalize
+from anninh.texts import load_texts
+
+logger = logging.getLogger(__name__)
 
 EMERGENCY_FILE = LEXICON_DIR / "emergency.yml"
 
@@ -38,14 +42,22 @@ class EmergencyGuide:
         return any(score > 0 for score in scores.values())
 
     def reply(self, text: str) -> Reply:
+        """Every number at once, the one the message is about first (texts: content/texts.yml)."""
         ranked = self.ranked(text)
         first = ranked[0]
-        lines = [f"🚨 Anh/chị hãy GỌI NGAY {first.number} ({first.name})!"]
-        lines += [f"☎️ {l.number}: {l.name}" for l in ranked + self.others]
-        lines.append("Gọi miễn phí từ mọi điện thoại. Tin nhắn ở đây không thay được cuộc gọi "
-                     "khẩn cấp; khi đã an toàn, anh/chị có thể nhắn lại để trình báo thêm.")
-        buttons = [{"title": f"Gọi {l.number}", "type": "phone_number", "payload": l.number}
-                   for l in ranked]
+        try:
+            texts = load_texts()
+        except ContentError as exc:  # no sentence to say: the numbers alone, never silence
+            logger.error("texts unavailable, emergency numbers sent without sentences: %s", exc)
+            return Reply("\n".join(f"🚨 {l.number}: {l.name}" for l in ranked + self.others),
+                         [{"title": l.number, "type": "phone_number", "payload": l.number}
+                          for l in ranked])
+        lines = [texts.get("emergency", "call_now", number=first.number, name=first.name)]
+        lines += [texts.get("common", "phone_line", number=l.number, name=l.name)
+                  for l in ranked + self.others]
+        lines.append(texts.get("emergency", "free_calls"))
+        buttons = [{"title": texts.get("common", "call", number=l.number), "type": "phone_number",
+                    "payload": l.number} for l in ranked]
         return Reply("\n".join(lines), buttons)
 
 

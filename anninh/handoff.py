@@ -3,7 +3,6 @@ assistant stays silent, and what the citizen is told. Storage is ``anninh.report
 from __future__ import annotations
 
 import re
-import string
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import lru_cache
@@ -11,14 +10,16 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from anninh import CONTENT_DIR
-from anninh.content import ContentError, load_yaml, require_mapping
+from anninh.content import (ContentError, file_stamp, load_yaml, problems_of, require_mapping,
+                            template)
+from anninh.texts import load_texts
 
 HANDOFF_FILE = CONTENT_DIR / "handoff.yml"
-# Vietnamese day numbers: 2 = Thứ Hai (Monday) … 7 = Thứ Bảy, 8 = Chủ nhật.
-DAY_NAMES = {2: "Thứ Hai", 3: "Thứ Ba", 4: "Thứ Tư", 5: "Thứ Năm", 6: "Thứ Sáu", 7: "Thứ Bảy",
-             8: "Chủ nhật"}
+# Vietnamese day numbers: 2 = Monday … 7 = Saturday, 8 = Sunday (names: content/texts.yml).
+DAYS = range(2, 9)
 MESSAGES = {"requested": {"when"}, "when_open": set(), "when_closed": {"next_open"},
-            "when_unknown": set(), "handed_back": set()}
+            "when_unknown": set(), "handed_back": set(), "next_open": {"time", "day", "date"},
+            "unavailable": set()}
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -64,7 +65,8 @@ class HandoffSettings:
         nxt = self.next_open(now_vn)
         if nxt is None:
             return self.messages["when_unknown"]
-        label = f"{nxt:%H:%M} {DAY_NAMES[vn_day(nxt)]}, ngày {nxt:%d/%m}"
+        label = self.messages["next_open"].format(
+            time=f"{nxt:%H:%M}", day=load_texts().weekday(nxt.isoweekday()), date=f"{nxt:%d/%m}")
         return self.messages["when_closed"].format(next_open=label)
 
     def requested_text(self, now_vn: datetime) -> str:
@@ -82,7 +84,7 @@ def _period(item, path: Path, i: int) -> Period:
     entry = f"office_hours[{i}]"
     item = require_mapping(item, path, entry=entry)
     days = item.get("days")
-    if not isinstance(days, list) or not days or any(d not in DAY_NAMES for d in days):
+    if not isinstance(days, list) or not days or any(d not in DAYS for d in days):
         raise ContentError(path, "cần danh sách các thứ, từ 2 (Thứ Hai) đến 8 (Chủ nhật)",
                            entry=entry, field="days")
     start, end = _time(item.get("from"), path, entry, "from"), _time(item.get("to"), path, entry, "to")
@@ -92,16 +94,7 @@ def _period(item, path: Path, i: int) -> Period:
 
 
 def _message(messages: dict, key: str, path: Path) -> str:
-    text = messages.get(key)
-    if not isinstance(text, str) or not text.strip():
-        raise ContentError(path, "thiếu câu trả lời", entry="messages", field=key)
-    names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-    unknown = names - MESSAGES[key]
-    if unknown:
-        allowed = ", ".join("{" + n + "}" for n in sorted(MESSAGES[key])) or "không có chỗ nào"
-        raise ContentError(path, f"không dùng được {{{sorted(unknown)[0]}}} ở đây (được dùng: {allowed})",
-                           entry="messages", field=key)
-    return " ".join(text.split())
+    return template(messages.get(key), path, "messages", key, MESSAGES[key])
 
 
 def parse_settings(path: Path) -> HandoffSettings:
@@ -121,22 +114,17 @@ def parse_settings(path: Path) -> HandoffSettings:
 
 
 def validate_handoff(path: "str | Path" = HANDOFF_FILE) -> List[ContentError]:
-    try:
-        parse_settings(Path(path))
-    except ContentError as exc:
-        return [exc]
-    return []
+    return problems_of(parse_settings, Path(path))
 
 
 @lru_cache(maxsize=4)
-def _cached(path: str, stamp: Tuple[int, int]) -> HandoffSettings:
+def _cached(path: str, stamp: tuple) -> HandoffSettings:
     return parse_settings(Path(path))
 
 
 def load_handoff(path: "str | Path" = HANDOFF_FILE) -> HandoffSettings:
     """The settings, re-read when the file changes."""
-    st = Path(path).stat()
-    return _cached(str(path), (st.st_mtime_ns, st.st_size))
+    return _cached(str(path), file_stamp(path))
 
 
 def transcript_from_events(events: Sequence[dict], limit: int = 40) -> List[Dict[str, str]]:

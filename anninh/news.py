@@ -26,10 +26,10 @@ import aiohttp
 import feedparser
 
 from anninh import CONTENT_DIR
-from anninh.content import ContentError, require_mapping
-from anninh.patrol import load_dated_yaml
+from anninh.content import ContentError, content_date, load_dated_yaml, problems_of, require_mapping
 from anninh.render import Reply, split_text
-from anninh.reports.timeutil import VN_TZ, parse_day
+from anninh.texts import load_texts
+from anninh.timeutil import VN_TZ, fmt_day
 
 logger = logging.getLogger(__name__)
 
@@ -127,28 +127,13 @@ def load_local_news(path: "str | Path" = None) -> LocalNews:
         if not isinstance(url, str) or not _is_web_url(url.strip()):
             raise ContentError(path, "cần đường dẫn bắt đầu bằng http:// hoặc https://", entry=entry,
                                field="url")
-        when = item.get("date")
-        if isinstance(when, datetime):
-            when = when.date()
-        elif isinstance(when, str) and when.strip():
-            try:
-                when = parse_day(when)
-            except ValueError:
-                raise ContentError(path, "cần ngày dạng 2026-01-31 hoặc 31/01/2026", entry=entry,
-                                   field="date") from None
-        elif when is not None and not isinstance(when, date):
-            raise ContentError(path, "cần ngày dạng 2026-01-31 hoặc 31/01/2026", entry=entry,
-                               field="date")
+        when = content_date(item.get("date"), path, entry, "date", required=False)
         items.append(NewsItem(clean_title(title), url.strip(), when or None))
     return LocalNews(feed_url.strip(), _sorted(items))
 
 
 def validate_news(path: "str | Path" = None) -> List[ContentError]:
-    try:
-        load_local_news(path)
-    except ContentError as exc:
-        return [exc]
-    return []
+    return problems_of(load_local_news, path)
 
 
 # --- the feed ---------------------------------------------------------------------------------
@@ -285,17 +270,16 @@ def get_reader() -> NewsReader:
 
 
 def render(result: NewsResult) -> List[Reply]:
+    t = load_texts()
     if not result.items:
-        return [Reply("Dạ, hiện em chưa có tin mới để gửi anh/chị. Anh/chị vui lòng theo dõi các bài "
-                      "đăng của tài khoản Zalo này để cập nhật tin tức, thông báo của Công an ạ.")]
-    head = "Dạ, các tin mới nhất"
-    head += f" từ {result.feed_title}:" if result.feed_title else ":"
-    lines = [head]
+        return [Reply(t.get("news", "empty"))]
+    lines = [t.get("news", "head_from", feed=result.feed_title) if result.feed_title
+             else t.get("news", "head")]
     for n, item in enumerate(result.items, start=1):
-        when = f" ({item.date.strftime('%d/%m/%Y')})" if item.date else ""
+        when = f" ({fmt_day(item.date)})" if item.date else ""
         lines.append(f"{n}. {item.title}{when}\n{item.url}")
-    lines.append("Anh/chị bấm vào đường dẫn để đọc toàn bài ạ.")
-    return [Reply(t) for t in split_text("\n\n".join(lines))]
+    lines.append(t.get("news", "read_more"))
+    return [Reply(x) for x in split_text("\n\n".join(lines))]
 
 
 async def answer(reader: Optional[NewsReader] = None, limit: int = MAX_ITEMS) -> List[Reply]:

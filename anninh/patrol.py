@@ -11,20 +11,20 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import yaml
-
 from anninh import CONTENT_DIR
-from anninh.content import ContentError, load_yaml, require_mapping
-from anninh.directory import place_matcher
+from anninh.content import (ContentError, content_date, file_stamp, load_dated_yaml, print_problems,
+                            require_mapping)
 from anninh.lexicon import load_lexicon
+from anninh.place_matcher import place_matcher
 from anninh.places import PLACES_FILE, Place, load_places
 from anninh.render import Reply, split_text
-from anninh.reports.timeutil import VN_TZ, parse_day
 from anninh.text import fold, normalize
+from anninh.texts import load_texts
+from anninh.timeutil import fmt_day, today_vn
 
 PATROL_FILE = CONTENT_DIR / "patrol_schedule.yml"
 MAX_ENTRIES = 8
@@ -62,7 +62,8 @@ def route_codes(text: str) -> Tuple[str, ...]:
 
 
 def route_label(code: str) -> str:
-    return ("Quốc lộ " if code.startswith("QL") else "Đường tỉnh ") + code[2:]
+    key = "route_ql" if code.startswith("QL") else "route_dt"
+    return load_texts().get("patrol", key, number=code[2:])
 
 
 # --- content -------------------------------------------------------------------------------------
@@ -91,37 +92,12 @@ class Patrol:
         return place_id in self.places or fold(place_name) in fold(f"{self.route} {self.area}")
 
 
-class _DatesAsText(yaml.SafeLoader):
-    """YAML without implicit dates, so an impossible date ("2026-13-40") reaches the checks
-    below as text instead of failing the whole file."""
-
-
-_DatesAsText.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-
-
-def load_dated_yaml(path: Path):
-    """``load_yaml``, except that dates PyYAML cannot build are left as text for the caller."""
-    try:
-        return load_yaml(path)
-    except ValueError:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_DatesAsText)
-
-
 def _date(value, path: Path, entry: str, key: str, problems: List[ContentError]) -> Optional[date]:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return parse_day(value)
-        except ValueError:
-            pass
-    problems.append(ContentError(path, "cần ngày dạng 2026-01-31 hoặc 31/01/2026", entry=entry,
-                                 field=key))
-    return None
+    try:
+        return content_date(value, path, entry, key)
+    except ContentError as exc:
+        problems.append(exc)
+        return None
 
 
 def _str(item: dict, key: str, path: Path, entry: str, problems: List[ContentError],
@@ -210,13 +186,9 @@ def load_patrols(path: "str | Path" = None, places_path: "str | Path" = PLACES_F
     """The entries, sorted by start date; raises the first ContentError. Re-read when the file
     changes, so a newly published plan applies without a restart."""
     path = Path(path or PATROL_FILE)
-    try:
-        st = path.stat()
-        stamp = (st.st_mtime_ns, st.st_size)
-    except OSError:
-        stamp = None
+    stamp = file_stamp(path)
     cached = _CACHE.get(str(path))
-    if cached and cached[0] == stamp and stamp is not None:
+    if cached and cached[0] == stamp and stamp != (None,):
         return cached[1]
     entries, problems = _parse(path, Path(places_path))
     if problems:
@@ -227,10 +199,6 @@ def load_patrols(path: "str | Path" = None, places_path: "str | Path" = PLACES_F
 
 # --- questions --------------------------------------------------------------------------------
 
-def today_vn() -> date:
-    return datetime.now(VN_TZ).date()
-
-
 @dataclass(frozen=True)
 class Period:
     first: date
@@ -238,8 +206,7 @@ class Period:
     label: str
 
 
-def _fmt(d: date, year: bool = True) -> str:
-    return d.strftime("%d/%m/%Y" if year else "%d/%m")
+_fmt = fmt_day
 
 
 def _span(first: date, last: date) -> str:
@@ -259,6 +226,7 @@ def _phrase_in(words: Sequence[str], phrase: str) -> bool:
 
 def parse_period(text: str, today: date) -> Period:
     """The time a question asks about; current and upcoming schedules when it names none."""
+    t = load_texts()
     words = [x for w in normalize(text, load_lexicon().abbreviations)
              for x in (["hom", "nay"] if w in ("hnay", "homnay") else [w])]
 
@@ -271,36 +239,36 @@ def parse_period(text: str, today: date) -> Period:
         year = int(m.group(3)) if m.group(3) else today.year
         try:
             d = date(year, month, day)
-            return Period(d, d, f"ngày {_fmt(d)}")
+            return Period(d, d, t.get("patrol", "period_day", date=_fmt(d)))
         except ValueError:
             pass
     monday = today - timedelta(days=today.weekday())
     if has("tuan sau", "tuan toi"):
         first = monday + timedelta(days=7)
         last = first + timedelta(days=6)
-        return Period(first, last, f"tuần sau {_span(first, last)}")
+        return Period(first, last, t.get("patrol", "period_next_week", span=_span(first, last)))
     if has("cuoi tuan"):
         first = max(today, monday + timedelta(days=5))
         last = monday + timedelta(days=6)
-        return Period(first, last, f"cuối tuần {_span(first, last)}")
+        return Period(first, last, t.get("patrol", "period_weekend", span=_span(first, last)))
     if has("tuan nay", "trong tuan"):
         last = monday + timedelta(days=6)
-        return Period(monday, last, f"tuần này {_span(monday, last)}")
+        return Period(monday, last, t.get("patrol", "period_this_week", span=_span(monday, last)))
     if has("thang sau", "thang toi"):
         first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
         last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-        return Period(first, last, f"tháng {first.month}/{first.year}")
+        return Period(first, last, t.get("patrol", "period_next_month", month=first.month, year=first.year))
     if has("thang nay", "trong thang"):
         first = today.replace(day=1)
         last = today.replace(day=calendar.monthrange(today.year, today.month)[1])
-        return Period(first, last, f"tháng này {first.month}/{first.year}")
+        return Period(first, last, t.get("patrol", "period_this_month", month=first.month, year=first.year))
     if has("ngay mai", "mai", "toi mai", "sang mai", "dem mai"):
         d = today + timedelta(days=1)
-        return Period(d, d, f"ngày mai {_fmt(d)}")
+        return Period(d, d, t.get("patrol", "period_tomorrow", date=_fmt(d)))
     if has("hom nay", "toi nay", "dem nay", "sang nay", "chieu nay", "trua nay", "bay gio",
            "hien nay", "hien tai", "luc nay"):
-        return Period(today, today, f"hôm nay {_fmt(today)}")
-    return Period(today, None, "đang và sắp áp dụng")
+        return Period(today, today, t.get("patrol", "period_today", date=_fmt(today)))
+    return Period(today, None, t.get("patrol", "period_current"))
 
 
 @dataclass
@@ -333,15 +301,14 @@ def select(entries: Sequence[Patrol], query: PatrolQuery) -> Tuple[List[Patrol],
 
 
 def _entry_line(e: Patrol) -> str:
-    when = (f"Ngày {_fmt(e.start)}" if e.start == e.end
-            else f"Từ {_fmt(e.start, e.start.year != e.end.year)} đến {_fmt(e.end)}")
-    line = f"• {when}, {e.hours}: {e.where()} — {e.unit}."
+    t = load_texts()
+    when = (t.get("patrol", "entry_day", date=_fmt(e.start)) if e.start == e.end
+            else t.get("patrol", "entry_range", first=_fmt(e.start, e.start.year != e.end.year),
+                       last=_fmt(e.end)))
+    line = t.get("patrol", "entry", when=when, hours=e.hours, where=e.where(), unit=e.unit)
     if e.note:
         line += f" {e.note.rstrip('.')}."
-    return line + f" (Nguồn: {e.source})"
-
-
-CLOSING = "Anh/chị vui lòng luôn chấp hành quy định về trật tự, an toàn giao thông ạ."
+    return line + " " + t.get("patrol", "entry_source", source=e.source)
 
 
 def answer(text: str, today: Optional[date] = None, path: "str | Path" = None,
@@ -349,46 +316,46 @@ def answer(text: str, today: Optional[date] = None, path: "str | Path" = None,
     """The reply to a schedule question, from the published plans only."""
     today = today or today_vn()
     entries = load_patrols(path, places_path)
+    t = load_texts()
+    closing = t.get("patrol", "closing")
     if not entries:
-        return [Reply("Dạ, hiện chưa có lịch tuần tra, kiểm soát nào của Cảnh sát giao thông được "
-                      "công bố trên trợ lý này. Khi có kế hoạch được công bố, thông tin sẽ được cập "
-                      "nhật tại đây. " + CLOSING)]
+        return [Reply(t.get("patrol", "none_published") + " " + closing)]
     query = parse_query(text, today, places_path)
     found, place_dropped = select(entries, query)
     about = [query.period.label]
     if query.routes:
-        about.append("trên " + ", ".join(route_label(c) for c in query.routes))
+        about.append(t.get("patrol", "scope_routes",
+                           routes=", ".join(route_label(c) for c in query.routes)))
     if query.place and not place_dropped:
-        about.append(f"tại {query.place.kind} {query.place.name}")
+        about.append(t.get("patrol", "scope_place", place=f"{query.place.kind} {query.place.name}"))
     scope = ", ".join(about)
     if not found:
-        lines = [f"Dạ, em chưa thấy lịch tuần tra, kiểm soát nào được công bố — {scope}."]
+        lines = [t.get("patrol", "nothing_found", scope=scope)]
         upcoming = [e for e in entries if e.end >= today][:3]
         if upcoming:
-            lines.append("Các lịch đã công bố đang hoặc sắp áp dụng:")
+            lines.append(t.get("patrol", "upcoming"))
             lines += [_entry_line(e) for e in upcoming]
-        lines.append(CLOSING)
-        return [Reply(t) for t in split_text("\n".join(lines))]
-    lines = [f"Dạ, lịch tuần tra, kiểm soát của Cảnh sát giao thông đã công bố — {scope}:"]
+        lines.append(closing)
+        return [Reply(x) for x in split_text("\n".join(lines))]
+    lines = [t.get("patrol", "found", scope=scope)]
     if place_dropped:
-        lines.append(f"(Chưa có lịch ghi rõ địa bàn {query.place.kind} {query.place.name}; dưới "
-                     "đây là các lịch trên "
-                     "tuyến anh/chị hỏi.)")
+        lines.append(t.get("patrol", "place_dropped", place=f"{query.place.kind} {query.place.name}"))
     lines += [_entry_line(e) for e in found[:MAX_ENTRIES]]
     if len(found) > MAX_ENTRIES:
-        lines.append(f"… và {len(found) - MAX_ENTRIES} lịch khác; anh/chị hỏi theo ngày hoặc tuyến "
-                     "đường để xem chi tiết.")
-    lines.append("Lịch có thể được điều chỉnh theo tình hình thực tế. " + CLOSING)
-    return [Reply(t) for t in split_text("\n".join(lines))]
+        lines.append(t.get("patrol", "more", count=len(found) - MAX_ENTRIES))
+    lines.append(t.get("patrol", "may_change") + " " + closing)
+    return [Reply(x) for x in split_text("\n".join(lines))]
+
+
+def unavailable() -> List[Reply]:
+    """The reply when the schedule file cannot be read."""
+    t = load_texts()
+    return [Reply(t.get("patrol", "unavailable") + " " + t.get("patrol", "closing"))]
 
 
 def main(argv: Sequence[str] = ()) -> int:
-    import sys
     problems = validate_patrol(argv[0] if argv else None)
-    if problems:
-        print(f"Có {len(problems)} lỗi cần sửa:", file=sys.stderr)
-        for p in problems:
-            print(f"  ✗ {p}", file=sys.stderr)
+    if print_problems(problems):
         return 1
     print(f"✓ Lịch tuần tra hợp lệ ({len(load_patrols(argv[0] if argv else None))} mục).")
     return 0

@@ -14,7 +14,7 @@ import yaml
 
 from anninh import CONTENT_DIR, PROJECT_ROOT
 from anninh.catalogue import Catalogue, CatalogueError, load_catalogue
-from anninh.content import ContentError, load_yaml
+from anninh.content import ContentError, load_yaml, print_problems
 
 # An id referenced from training data, stories or tests: entities in stories, button payloads.
 _PAYLOAD_ID = re.compile(r'"procedure"\s*:\s*"([^"]+)"')
@@ -73,6 +73,7 @@ def run(root: Path = PROJECT_ROOT, warnings: Optional[List[ContentError]] = None
     from anninh.places import load_places
     from anninh.reports.masking_content import load_masking_content
     from anninh.resolver import load_aspects
+    from anninh.texts import validate_texts
 
     content = root / "content"
     problems: List[ContentError] = []
@@ -94,6 +95,7 @@ def run(root: Path = PROJECT_ROOT, warnings: Optional[List[ContentError]] = None
     problems += validate_patrol(content / "patrol_schedule.yml", content / "places.yml")
     problems += validate_news(content / "news.yml")
     problems += validate_handoff(content / "handoff.yml")
+    problems += validate_texts(content / "texts.yml")
     for path in sorted((root / "data").rglob("*.yml")) + sorted((root / "tests").glob("*.yml")):
         _check(lambda: load_yaml(path), problems)
     if isinstance(catalogue, Catalogue):
@@ -111,13 +113,10 @@ def main() -> int:
             print(f"  ! {w}")
         if len(warnings) > 5:
             print(f"  … và {len(warnings) - 5} lưu ý nữa (xem tất cả: .venv/bin/python -m anninh.directory)")
-    if problems:
-        print(f"Có {len(problems)} lỗi cần sửa:", file=sys.stderr)
-        for p in problems:
-            print(f"  ✗ {p}", file=sys.stderr)
+    if print_problems(problems):
         return 1
     print("✓ Nội dung hợp lệ: danh mục thủ tục, từ điển, địa danh, số khẩn cấp, danh bạ đơn vị, "
-          "lịch tuần tra, tin tức, gặp cán bộ.")
+          "lịch tuần tra, tin tức, gặp cán bộ, câu chữ của trợ lý.")
     return 0
 
 

@@ -465,3 +465,21 @@ def test_an_unreadable_units_file_still_gives_the_national_lines(tmp_path, monke
     messages, _ = run(tracker("sdt cong an xa hung dao"))
     assert all(n in messages[0]["text"] for n in NATIONAL)
     check_messages(messages)
+
+
+def test_editors_own_the_words_for_ones_own_commune_police(tmp_path):
+    """``commune_police_aliases`` in units.yml: a new way of asking gets the question back."""
+    text = UNITS_FILE.read_text(encoding="utf-8")
+    assert "commune_police_aliases: [" in text
+    path = tmp_path / "units.yml"
+    path.write_text(text.replace("commune_police_aliases: [", "commune_police_aliases: [công an cơ sở, ", 1),
+                    encoding="utf-8")
+    assert not load_directory().lookup("so dien thoai cong an co so").ask_commune
+    assert load_directory(path).lookup("so dien thoai cong an co so").ask_commune
+    assert load_directory(path).lookup("số điện thoại công an xã").ask_commune
+    broken = tmp_path / "broken" / "units.yml"
+    broken.parent.mkdir()
+    broken.write_text(text.replace("commune_police_aliases: [", "commune_police_aliases: [[], ", 1),
+                      encoding="utf-8")
+    [problem] = validate_units(broken)
+    assert problem.field == "commune_police_aliases" and "units.yml" in str(problem)

@@ -19,12 +19,25 @@ from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from anninh import CONTENT_DIR
-from anninh.content import ContentError, load_yaml, require_mapping
+from anninh.content import ContentError, load_yaml, require_mapping, template
 from anninh.text import fold, normalize
 
 FORM_FILE = CONTENT_DIR / "report_form.yml"
 KINDS = ("to_giac", "tin_bao", "phan_anh", "kien_nghi")
-MESSAGES = ("kind_unclear", "contact_unclear", "contact_details", "confirm_unclear", "commune_found")
+# What the form says (``messages`` of the file): key -> the placeholders it may use.
+MESSAGES: Dict[str, FrozenSet[str]] = {key: frozenset(names.split()) for key, names in {
+    "kind_unclear": "", "contact_unclear": "", "contact_details": "", "confirm_unclear": "",
+    "commune_found": "commune", "location_place": "lat lon",
+    "summary_head": "kind", "summary_description": "description", "summary_place": "place",
+    "summary_time": "time", "summary_attachments": "count", "summary_sender": "sender",
+    "anonymous_sender": "", "summary_footer": "",
+    "button_send": "", "button_cancel": "", "button_done": "", "button_none": "",
+    "correct_description": "", "correct_place": "", "correct_time": "", "correct_contact": "",
+    "which_part": "", "evidence_received": "count", "evidence_ask": "",
+    "share_contact_title": "", "share_contact_subtitle": "", "share_contact_hint": "",
+    "not_submitted": "problem", "no_reports": "", "published_recently": "",
+    "published_item": "kind unit month summary",
+}.items()}
 PHONE_RE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.-]?\d){9,10}(?!\d)")  # mobiles and landlines
 _WORD = re.compile(r"\w+")
 MAX_NAME_WORDS = 6
@@ -147,7 +160,7 @@ class FormWords:
         name = " ".join(w[:1].upper() + w[1:] for w in raw) or None
         return {"name": name, "phone": phone}
 
-    def message(self, key: str, **values: str) -> str:
+    def message(self, key: str, **values: object) -> str:
         return self.messages[key].format(**values)
 
 
@@ -185,14 +198,6 @@ def load_form_words(path: "str | Path" = FORM_FILE) -> FormWords:
     particles = frozenset(p[0] for p in _phrases(data.get("particles"), path, "particles") if len(p) == 1)
     prefixes = tuple(sorted(_phrases(data.get("name_prefixes"), path, "name_prefixes", _folded), key=len, reverse=True))
     messages = require_mapping(data.get("messages"), path, entry="messages")
-    texts = {}
-    for key in MESSAGES:
-        value = messages.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise ContentError(path, "thiếu câu trả lời", entry="messages", field=key)
-        texts[key] = " ".join(value.split())
-    try:
-        texts["commune_found"].format(commune="x")
-    except (KeyError, IndexError, ValueError):
-        raise ContentError(path, "chỉ được dùng {commune}", entry="messages", field="commune_found")
+    texts = {key: template(messages.get(key), path, "messages", key, allowed)
+             for key, allowed in MESSAGES.items()}
     return FormWords(tuple(kind_words), sets, particles, prefixes, texts)

@@ -84,7 +84,7 @@ def _placeholders(data: dict, path: Path) -> Dict[str, str]:
 def _units(path: Path) -> Tuple[List[Tuple[str, ...]], FrozenSet[str]]:
     """Unit names and official phone numbers (digits) of content/units.yml (its own validator
     reports its mistakes)."""
-    from anninh.directory import phone_digits
+    from anninh.phones import phone_digits
     try:
         data = load_yaml(path)
     except ContentError:

@@ -16,6 +16,8 @@ import logging
 import re
 from typing import Iterable, List, Optional, Tuple
 
+from anninh.phones import mask_phone  # noqa: F401 - shared helper, re-exported here
+
 PHONE_MASK = "[PHONE]"
 ID_MASK = "[ID]"
 
@@ -63,16 +65,6 @@ def mask_text(text: Optional[str]) -> str:
 def contains_pii(text: Optional[str]) -> bool:
     """True when ``text`` holds something ``mask_text`` would hide."""
     return bool(text) and mask_text(text) != text
-
-
-def mask_phone(phone: Optional[str]) -> str:
-    """A phone number for display where the full number is not needed: ``09******78``."""
-    if not phone:
-        return ""
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    return digits[:2] + "*" * (len(digits) - 4) + digits[-2:]
 
 
 class PiiMaskingFilter(logging.Filter):

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
+from anninh.phones import mask_phone as shared_mask_phone
+
 _PHONE_RE = re.compile(r"(?<!\d)(\+?\d[\d .-]{7,}\d)(?!\d)")
 
 
@@ -24,7 +26,7 @@ def mask_phone(value: Optional[str]) -> str:
     digits = str(value)
     if len(digits) <= 4:
         return "***"
-    return digits[:2] + "*" * (len(digits) - 4) + digits[-2:]
+    return shared_mask_phone(digits)
 
 
 def redact_text(text: Any, limit: int = 300) -> str:
