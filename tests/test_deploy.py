@@ -143,6 +143,8 @@ def test_nginx_routes_to_the_compose_services(compose):
 def _staging(stages: Dict[str, List[str]], target: str, tmp: Path) -> Path:
     """A folder holding what the image of ``target`` copies, as links into this checkout."""
     folder = tmp / target
+    if folder.exists():  # two services of one image (migrate and actions)
+        return folder
     folder.mkdir()
     chain = [target]
     while True:  # follow FROM <stage> AS <target> to collect the parents' COPY lines too
@@ -212,6 +214,8 @@ def _service_env(service: dict, database: str) -> Dict[str, str]:
                 "TRACKER_DB_NAME": database, "TRACKER_DB_LOGIN_DB": "test",
                 "LOCK_STORE_REDIS_HOST": "127.0.0.1", "LOCK_STORE_KEY_PREFIX": f"deploy{secrets.token_hex(3)}"}
                if "TRACKER_DB_HOST" in env else {})
+    if "TRACKER_DB_LOGIN_DB" in env:  # the compose database exists there; here, log in to `test`
+        env["TRACKER_DB_LOGIN_DB"] = "test"
     if "ACTION_ENDPOINT_URL" in env:
         env["ACTION_ENDPOINT_URL"] = env["ACTION_ENDPOINT_URL"].replace("actions:", "127.0.0.1:")
     if "REPORTS_ATTACHMENTS_DIR" in env:
@@ -239,6 +243,7 @@ def test_each_service_command_runs_as_a_process(compose, stages, tmp_path):
     attachments.mkdir()
     services = compose["services"]
     started: List[Server] = []
+    fakes: list = []
     try:
         # 1. the migration step, and it can run twice (several nodes start at once)
         migrate = services["migrate"]
@@ -271,12 +276,22 @@ def test_each_service_command_runs_as_a_process(compose, stages, tmp_path):
                               f"http://127.0.0.1:{console_port}/login", tmp_path / "console.log",
                               env, cwd=folder))
 
-        # 4. one assistant replica, talking to that action server
+        # 4. one assistant replica, talking to that action server; its OA is the fake Zalo API's
+        sys.path.insert(0, str(ROOT / "tests" / "fakes"))
+        from fake_zalo import FakeZalo
+
+        fake = FakeZalo().start_in_thread()
+        fakes.append(fake)
+        oa_id, app_id, app_secret = "4300000000000999", "1200000000000999", "app-secret-deploy"
+        refresh = fake.issue_tokens(oa_id, app_id, app_secret)["refresh_token"]
         assistant = services["assistant"]
         rasa_port = free_port()
         env = _service_env(assistant, database)
+        env.update({"ZALO_OA_ID": oa_id, "ZALO_APP_ID": app_id, "ZALO_OA_SECRET_KEY": "oa-secret-deploy",
+                    "ZALO_APP_SECRET_KEY": app_secret, "ZALO_REFRESH_TOKEN": refresh,
+                    "ZALO_API_BASE_URL": fake.url, "ZALO_OAUTH_BASE_URL": fake.url})
         folder = _staging(stages, assistant["build"]["target"], tmp_path)
-        (folder / "models").symlink_to(ROOT / "models")  # built by the image's model stage
+        assert (folder / "models").resolve() == (ROOT / "models").resolve()  # the model stage's output
         env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{actions_port}/webhook"
         env["PYTHONPATH"] = str(folder)
         started.append(Server("assistant", _command(assistant, rasa_port),
@@ -293,4 +308,6 @@ def test_each_service_command_runs_as_a_process(compose, stages, tmp_path):
     finally:
         for server in started:
             server.stop()
+        for fake in fakes:
+            fake.stop_thread()
         _drop_database(database)
