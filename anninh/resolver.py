@@ -14,6 +14,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from anninh.catalogue import ASPECT_FIELDS, Catalogue, load_catalogue
 from anninh.entities import extract_age
+from anninh.fact_search import FactIndex
 from anninh.content import ContentError, load_yaml, require_mapping
 from anninh.lexicon import LEXICON_DIR, load_lexicon
 from anninh.phrases import PhraseIndex
@@ -31,6 +32,8 @@ class Resolution:
     candidates: List[str] = field(default_factory=list)  # several: ask back
     family: Optional[str] = None             # the family when only that is known
     aspects: List[str] = field(default_factory=list)      # documents, fee, time, ...
+    questions: List[str] = field(default_factory=list)    # yes_no, fine, expired, old_district
+    second: Optional[str] = None             # another procedure of another family, also asked
 
 
 @dataclass
@@ -41,20 +44,51 @@ class Aspect:
     priority: int = 100  # when a message asks several aspects, the lowest is answered first
 
 
+QUESTION_KINDS = ("yes_no", "fine", "expired", "old_district")
+SECOND_TOPIC_MIN_SCORE = 4  # an exact alias of two words or more
+
+
 class Resolver:
     def __init__(self, catalogue: Catalogue, aspects: Dict[str, Aspect],
-                 aspect_phrases: Iterable[Tuple[str, str]], abbreviations: Abbreviations):
+                 aspect_phrases: Iterable[Tuple[str, str]], abbreviations: Abbreviations,
+                 question_phrases: Iterable[Tuple[str, str]] = ()):
         self.catalogue = catalogue
         self.aspects = aspects
         self.abbreviations = abbreviations
-        self._procedures = PhraseIndex(
-            ((p.id, a) for p in catalogue.procedures.values() for a in (p.title,) + p.aliases),
-            abbreviations)
+        alias_phrases = [(p.id, a) for p in catalogue.procedures.values() for a in (p.title,) + p.aliases]
+        self._procedures = PhraseIndex(alias_phrases, abbreviations)
+        # Question cues are read with the aliases so that a cue inside an alias ("bị phạt" in
+        # "bị phạt nguội") is not a question about fines.
+        self._questions = PhraseIndex(
+            [("q:" + k, t) for k, t in question_phrases] + [("p:" + k, a) for k, a in alias_phrases],
+            abbreviations, gaps=False)
+        self.facts = FactIndex(catalogue, abbreviations)
         self._families = PhraseIndex(
             ((f.id, a) for f in catalogue.families.values() for a in f.aliases), abbreviations)
         self._cues = PhraseIndex(
             ((p.id, c) for p in catalogue.procedures.values() for c in p.cues), abbreviations)
         self._aspects = PhraseIndex(aspect_phrases, abbreviations, gaps=False)
+
+    def detect_questions(self, text: str) -> List[str]:
+        words = normalize(text, self.abbreviations)
+        found = {m.key[2:] for m in self._questions.outermost_matches(words) if m.key.startswith("q:")}
+        return [k for k in QUESTION_KINDS if k in found]
+
+    def second_topic(self, words: List[str], first: str) -> Optional[str]:
+        """A procedure of another family also named in the message, away from the first one."""
+        matches = self._procedures.outermost_matches(words)
+        first_spans = [(m.start, m.end) for m in matches if m.key == first]
+        family = self.catalogue.procedures[first].family
+        best: Tuple[int, Optional[str]] = (0, None)
+        for m in matches:
+            proc = self.catalogue.procedures[m.key]
+            if proc.family == family or m.score < SECOND_TOPIC_MIN_SCORE:
+                continue
+            if any(s < m.end and m.start < e for s, e in first_spans):
+                continue
+            if m.score > best[0]:
+                best = (m.score, m.key)
+        return best[1]
 
     def detect_aspects(self, text: str) -> List[str]:
         words = normalize(text, self.abbreviations)
@@ -79,7 +113,7 @@ class Resolver:
 
     def resolve(self, text: str, age: Optional[int] = None) -> Resolution:
         words = normalize(text, self.abbreviations)
-        result = Resolution(aspects=self.detect_aspects(text))
+        result = Resolution(aspects=self.detect_aspects(text), questions=self.detect_questions(text))
         if age is None:
             age = extract_age(text)
         proc_scores, fam_scores = self.procedure_scores(words)
@@ -90,6 +124,13 @@ class Resolver:
             best = [p for p, s in proc_scores.items() if s == top]
             if len(best) == 1:
                 result.procedure = best[0]
+                result.second = self.second_topic(words, best[0])
+                return result
+            families = {self.catalogue.procedures[p].family for p in best}
+            if len(families) == 2 and len(best) == 2:
+                # two topics of two families with equal scores: answer the first named first
+                first, other = sorted(best, key=lambda p: self._first_position(words, p))
+                result.procedure, result.second = first, other
                 return result
             result.candidates = sorted(best, key=self._order)
             families = {self.catalogue.procedures[p].family for p in best}
@@ -114,6 +155,10 @@ class Resolver:
             if in_family:
                 top = max(list(proc_scores.values()) + list(fam_scores.values()) + [0])
                 proc_scores[proc.id] = top + 1
+
+    def _first_position(self, words: List[str], procedure_id: str) -> int:
+        return min((m.start for m in self._procedures.outermost_matches(words)
+                    if m.key == procedure_id), default=len(words))
 
     def _order(self, procedure_id: str) -> int:
         return list(self.catalogue.procedures).index(procedure_id)
@@ -152,4 +197,20 @@ def get_resolver(procedures_dir: Optional[str] = None, lexicon_dir: Optional[str
     lexicon_path = Path(lexicon_dir) if lexicon_dir else LEXICON_DIR
     catalogue = load_catalogue(procedures_dir) if procedures_dir else load_catalogue()
     aspects, phrases = load_aspects(lexicon_path / "aspects.yml")
-    return Resolver(catalogue, aspects, phrases, load_lexicon(lexicon_path).abbreviations)
+    return Resolver(catalogue, aspects, phrases, load_lexicon(lexicon_path).abbreviations,
+                    load_questions(lexicon_path / "questions.yml"))
+
+
+def load_questions(path: Path) -> List[Tuple[str, str]]:
+    """(kind, phrase) cues of the questions beyond the six aspects (content/lexicon/questions.yml)."""
+    data = require_mapping(load_yaml(path), path)
+    raw = require_mapping(data.get("questions"), path, field="questions")
+    out: List[Tuple[str, str]] = []
+    for kind, phrases in raw.items():
+        if kind not in QUESTION_KINDS:
+            raise ContentError(path, f"không có kiểu câu hỏi này (chọn trong: {', '.join(QUESTION_KINDS)})",
+                               entry=str(kind))
+        if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+            raise ContentError(path, "cần danh sách cụm từ", entry=str(kind))
+        out += [(kind, p) for p in phrases]
+    return out

@@ -1,0 +1,107 @@
+"""Choosing the answer to a procedure question: a fact, an aspect, the overview, or asking back.
+
+Order: a question about fines gets the fine (or "unknown"); a yes/no, eligibility or "already
+expired" question, or one naming an ask phrase of a fact, gets that fact (with its condition
+checked against the age or duration in the message); an aspect question gets the aspect; else the
+overview. Two procedures of two families in one message: the first is answered, the other is a
+button. A message naming no procedure is about the one last answered, when it asks something.
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Sequence, Tuple
+
+from anninh import render
+from anninh.answer_texts import load_texts
+from anninh.fact_search import MIN_SCORE, MIN_SCORE_FOLLOW_UP, FactMatch
+from anninh.facts import quantities
+from anninh.render import Reply
+from anninh.resolver import Resolution, Resolver
+
+FACT_QUESTIONS = ("yes_no", "fine", "expired")
+
+
+def _prefix(result: Resolution) -> List[str]:
+    return [load_texts()("old_district")] if "old_district" in result.questions else []
+
+
+def _find_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str], result: Resolution,
+               min_score: float = MIN_SCORE) -> Optional[FactMatch]:
+    asks = [q for q in result.questions if q in FACT_QUESTIONS]
+    if "fine" in asks:
+        return resolver.facts.search(text, procedure_ids, kind="fine", min_score=min_score)
+    match = resolver.facts.search(text, procedure_ids, min_score=min_score)
+    if match is None:
+        return None
+    # With no question word, only an ask phrase written in the message picks a fact
+    # ("đăng ký tạm trú" alone gets the overview).
+    return match if (asks or match.phrase) else None
+
+
+def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: Resolution,
+                     min_score: float = MIN_SCORE, follow_up: bool = False) -> List[Reply]:
+    catalogue = resolver.catalogue
+    proc = catalogue.procedures[procedure_id]
+    prefix = _prefix(result)
+    match = _find_fact(resolver, text, [procedure_id], result, min_score)
+    if match is not None:
+        return render.fact_answer(proc, match.fact, quantities(text), resolver.aspects, catalogue,
+                                  prefix)
+    if "fine" in result.questions:
+        return render.unknown_answer(proc, "fine", resolver.aspects, prefix)
+    if result.aspects:
+        return render.aspect_answer(proc, result.aspects, resolver.aspects, prefix)
+    if follow_up or "yes_no" in result.questions or "expired" in result.questions:
+        return render.unknown_answer(proc, "fact", resolver.aspects, prefix)
+    return render.summary(proc, resolver.aspects, prefix)
+
+
+def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
+                    previous: Optional[str] = None) -> Tuple[Optional[str], List[Reply]]:
+    """(procedure answered, replies); no replies when nothing is known (the caller shows the menu)."""
+    catalogue = resolver.catalogue
+    result = resolver.resolve(text, age=age)
+    if result.procedure:
+        replies = answer_procedure(resolver, result.procedure, text, result)
+        if result.second:
+            replies = render.with_second_topic(replies, catalogue, result.second)
+        return result.procedure, replies
+    asks = any(q in FACT_QUESTIONS for q in result.questions)
+    if result.candidates and asks:
+        # Only the family is known ("CMND 9 số còn dùng được không"): a fact of the family
+        # answers it, in the procedure in context if it is one of them.
+        scope = [previous] if previous in result.candidates else result.candidates
+        match = _find_fact(resolver, text, scope, result) or _find_fact(resolver, text,
+                                                                      result.candidates, result)
+        if match is not None:
+            pid = match.fact.procedure
+            return pid, render.fact_answer(catalogue.procedures[pid], match.fact, quantities(text),
+                                           resolver.aspects, catalogue, _prefix(result))
+    if not result.candidates and previous in catalogue.procedures:
+        replies = answer_follow_up(resolver, text, previous, result)
+        if replies:
+            return previous, replies
+    if result.candidates:
+        family = catalogue.families.get(result.family) if result.family else None
+        aspects = result.aspects
+        return None, [render.clarify(catalogue, result.candidates,
+                                     aspect=aspects[0] if len(aspects) == 1 else None, family=family)]
+    return None, []
+
+
+def answer_follow_up(resolver: Resolver, text: str, previous: str,
+                     result: Optional[Resolution] = None, strict: bool = False) -> List[Reply]:
+    """A message naming no procedure, about the one last answered ("còn lệ phí thì sao?",
+    "giữ lại biển số được không", "con em được 2 tháng rồi có sao không"). ``strict`` (after the
+    NLU was unsure): only a fact found by its ask phrase or a clear question."""
+    result = result or resolver.resolve(text)
+    asks = [q for q in result.questions if q in FACT_QUESTIONS]
+    match = _find_fact(resolver, text, [previous], result, MIN_SCORE_FOLLOW_UP)
+    if match is not None:
+        proc = resolver.catalogue.procedures[previous]
+        return render.fact_answer(proc, match.fact, quantities(text), resolver.aspects,
+                                  resolver.catalogue, _prefix(result))
+    if strict:
+        return []
+    if result.aspects or asks:
+        return answer_procedure(resolver, previous, text, result, MIN_SCORE_FOLLOW_UP, follow_up=True)
+    return []

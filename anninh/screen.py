@@ -1,0 +1,82 @@
+"""How much of a phone screen a message takes, and cutting text to fit one.
+
+A Zalo chat bubble on a common phone shows about 38 characters per line; one screen above the
+buttons holds about 12 lines. Lines wrap at spaces, as the app does.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import List
+
+SCREEN_WIDTH = 38
+SCREEN_LINES = 12
+
+_CLAUSE_END = re.compile(r"(?<=[.;!?])\s+|(?<=,)\s+|\s+(?=\()")
+
+
+def screen_lines(text: str, width: int = SCREEN_WIDTH) -> int:
+    """Phone lines ``text`` takes: each line wrapped at spaces to ``width`` characters."""
+    total = 0
+    for line in text.split("\n"):
+        used, count = 0, 1
+        for word in line.split():
+            size = len(word)
+            if used and used + 1 + size > width:
+                count += 1
+                used = 0
+            if size > width:
+                count += math.ceil(size / width) - 1
+                size = size % width or width
+            used = size if not used else used + 1 + size
+        total += count
+    return total
+
+
+def clip(text: str, limit: int) -> str:
+    """At most ``limit`` characters of ``text``: whole sentences or clauses, else cut at a word with
+    an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    out = ""
+    for piece in _CLAUSE_END.split(text):
+        candidate = f"{out} {piece}".strip()
+        if len(candidate) > limit:
+            break
+        out = candidate
+    if len(out) >= limit // 3:
+        return out.rstrip(",;:") + ("" if out.endswith((".", "!", "?")) else "…")
+    cut = text[:max(limit - 1, 1)].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
+def fit(lines: List[str], keep: int = 1, keep_last: int = 0, max_lines: int = SCREEN_LINES,
+        width: int = SCREEN_WIDTH) -> List[str]:
+    """Shorten ``lines`` (never the first ``keep`` ones) until together they fit ``max_lines``:
+    the longest line loses one phone line at a time; when nothing shrinks any more, middle lines
+    are dropped from the end (the last ``keep_last`` lines are only shortened, never dropped)."""
+    lines = list(lines)
+    while sum(screen_lines(l, width) for l in lines) > max_lines:
+        candidates = sorted(((screen_lines(l, width), -i) for i, l in enumerate(lines) if i >= keep),
+                            reverse=True)
+        shrunk = False
+        for size, neg in candidates:
+            i = -neg
+            if size > 1:
+                shorter = clip(lines[i], max(len(lines[i]) - width, width - 4))
+                if len(shorter) < len(lines[i]) and screen_lines(shorter, width) < size:
+                    lines[i] = shorter
+                    shrunk = True
+                    break
+        if shrunk:
+            continue
+        droppable = [i for i in range(keep, len(lines) - keep_last)]
+        if not droppable:
+            break
+        del lines[droppable[-1]]
+    return lines
+
+
+def fits(text: str, max_lines: int = SCREEN_LINES) -> bool:
+    return screen_lines(text) <= max_lines
