@@ -119,10 +119,11 @@ def summary(proc: Procedure, aspects: Dict, prefix: Sequence[str] = ()) -> List[
         a = aspects[aspect_id]
         flag = " ⚠️" if proc.has_unconfirmed(ASPECT_FIELDS[aspect_id]) else ""
         lines.append(f"{a.icon} {a.label}: {clip(text, 90)}{flag}")
-    tail = [basis_line(proc, compact=True, texts=texts), texts("summary_more")]
+    more = texts("summary_more")
+    tail = [more, basis_line(proc, compact=True, texts=texts)]
     if any(proc.has_unconfirmed(f) for f in ASPECT_FIELDS.values()):
         tail.insert(0, texts("unconfirmed_short"))
-    lines = fit(lines + tail, keep=1 + len(prefix), keep_last=len(tail))
+    lines = fit(lines + tail, keep=1 + len(prefix), keep_last=len(tail), droppable=[more])
     return [Reply("\n".join(lines), aspect_buttons(proc, aspects))]
 
 
@@ -159,7 +160,7 @@ def aspect_answer(proc: Procedure, aspect_ids: Sequence[str], aspects: Dict,
         replies = [Reply("\n".join(p)) for p in pages]
         replies[-1].buttons = others
         return replies
-    head = [f"{a.icon} {title}", *prefix]
+    head = [title, *prefix]
     shown: List[str] = []
     for i, item in enumerate(items):
         more = len(items) - i - 1
@@ -171,7 +172,7 @@ def aspect_answer(proc: Procedure, aspect_ids: Sequence[str], aspects: Dict,
         shown = [clip(items[0], 200)]
     hidden = len(items) - len(shown)
     lines = head + shown + ([texts("aspect_more", more=hidden)] if hidden else []) + [basis]
-    lines = fit(lines, keep=1, keep_last=1)
+    lines = fit(lines, keep=1 + len(prefix), keep_last=1)
     buttons = others
     if hidden or shown[-1].endswith("…"):
         buttons = [button(texts.button("full"), "ask_procedure", procedure=proc.id, aspect=aspect,
@@ -213,10 +214,9 @@ def with_second_topic(replies: List[Reply], catalogue: Catalogue, other: str) ->
     label = texts.button("next_topic", title=title)
     last = replies[-1]
     note = texts("second_topic", other=title, button=label)
-    lines = fit(last.text.split("\n") + [note], keep=1, keep_last=2)
-    if note not in lines:  # never drop the sign that there was a second question
-        lines = fit(last.text.split("\n")[:-1] + [note, last.text.split("\n")[-1]], keep=1, keep_last=2)
-    last.text = "\n".join(lines)
+    old = last.text.split("\n")
+    # the note before the legal basis, which stays last; both are kept whole
+    last.text = "\n".join(fit(old[:-1] + [note, old[-1]], keep=1, keep_last=2))
     last.buttons = [button(label, "ask_procedure", procedure=other)] + last.buttons
     return replies
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import List
+from typing import List, Sequence
 
 SCREEN_WIDTH = 38
 SCREEN_LINES = 12
@@ -52,14 +52,20 @@ def clip(text: str, limit: int) -> str:
 
 
 def fit(lines: List[str], keep: int = 1, keep_last: int = 0, max_lines: int = SCREEN_LINES,
-        width: int = SCREEN_WIDTH) -> List[str]:
-    """Shorten ``lines`` (never the first ``keep`` ones) until together they fit ``max_lines``:
-    the longest line loses one phone line at a time; when nothing shrinks any more, middle lines
-    are dropped from the end (the last ``keep_last`` lines are only shortened, never dropped)."""
+        width: int = SCREEN_WIDTH, droppable: Sequence[str] = ()) -> List[str]:
+    """Shorten the middle of ``lines`` until together they fit ``max_lines``; the first ``keep``
+    and the last ``keep_last`` lines stay whole. Lines in ``droppable`` go first; then the longest
+    middle line loses one phone line at a time; when nothing shrinks any more, middle lines are
+    dropped from the end."""
     lines = list(lines)
+    for line in droppable:
+        if sum(screen_lines(l, width) for l in lines) <= max_lines:
+            break
+        if line in lines:
+            lines.remove(line)
     while sum(screen_lines(l, width) for l in lines) > max_lines:
-        candidates = sorted(((screen_lines(l, width), -i) for i, l in enumerate(lines) if i >= keep),
-                            reverse=True)
+        candidates = sorted(((screen_lines(l, width), -i) for i, l in enumerate(lines)
+                             if keep <= i < len(lines) - keep_last), reverse=True)
         shrunk = False
         for size, neg in candidates:
             i = -neg

@@ -1,0 +1,153 @@
+"""Procedure answers by class of question (issue 14), each asked with and without diacritics,
+through the real action with the real catalogue, lexicon and texts."""
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.fallback import ActionClarify
+from actions.procedures import ActionAnswerProcedure
+from anninh.facts import quantities
+from anninh.screen import SCREEN_LINES, screen_lines
+from anninh.text import fold
+from tests.test_actions import DOMAIN, check_buttons, tracker
+
+
+def ask(text, previous=None, action=None, intent="ask_procedure"):
+    dispatcher = CollectingDispatcher()
+    t = tracker(text, intent, slots={"procedure": previous} if previous else None)
+    events = (action or ActionAnswerProcedure()).run(dispatcher, t, DOMAIN)
+    assert dispatcher.messages, text
+    check_buttons(dispatcher.messages)
+    first = dispatcher.messages[0]
+    if "GỌI NGAY" not in first["text"]:  # the emergency message is checked in test_actions
+        assert screen_lines(first["text"]) <= SCREEN_LINES, first["text"]
+        assert first["text"].startswith("Dạ"), first["text"]
+    return first, events
+
+
+def both(*texts):
+    """Each question as written and without diacritics."""
+    return [t for text in texts for t in (text, fold(text))]
+
+
+def slot(events):
+    return next((e["value"] for e in events if e.get("name") == "procedure"), None)
+
+
+@pytest.mark.parametrize("text", both("ở trọ 20 ngày có phải đăng ký tạm trú không",
+                                      "về quê chơi 1 tuần có bắt buộc đăng ký tạm trú không"))
+def test_short_stay_needs_no_temporary_residence(text):
+    first, _ = ask(text)
+    body = first["text"].lower()
+    assert "không bắt buộc" in body and "30 ngày" in body
+    assert "Luật Cư trú" in first["text"]
+
+
+@pytest.mark.parametrize("text", both("thuê trọ 3 tháng có bắt buộc đăng ký tạm trú không"))
+def test_long_stay_needs_temporary_residence(text):
+    body = ask(text)[0]["text"]
+    assert "Có ạ" in body and "30 ngày" in body
+
+
+@pytest.mark.parametrize("text, expected", [
+    *[(t, "Có ạ") for t in both("con tôi 15 tuổi có bắt buộc làm căn cước không",
+                                "cháu 14 tuổi có phải làm căn cước không")],
+    *[(t, "Chưa bắt buộc") for t in both("con 10 tuổi có bắt buộc làm căn cước không")],
+])
+def test_the_card_is_compulsory_from_14(text, expected):
+    body = ask(text)[0]["text"]
+    assert expected in body and "Luật Căn cước" in body
+
+
+@pytest.mark.parametrize("text", both("tạm trú hết hạn rồi thì làm sao", "tam tru cua em da het han roi"))
+def test_expired_is_not_the_renewal(text):
+    first, _ = ask(text)
+    assert "trước khi hết hạn" in first["text"]
+    assert "chưa được xác nhận" in first["text"]          # marked per fact
+    assert "Đăng ký tạm trú" in [b["title"] for b in first["buttons"]]
+
+
+@pytest.mark.parametrize("text", both("không đăng ký tạm trú bị phạt bao nhiêu",
+                                      "mức phạt không khai báo lưu trú"))
+def test_fines_are_answered_as_fines_with_their_decree(text):
+    body = ask(text)[0]["text"]
+    assert "500.000" in body and "1.000.000" in body and "282/2025" in body
+    assert "15.000" not in body  # not the fee
+
+
+@pytest.mark.parametrize("text", both("sang tên xe chậm bị phạt bao nhiêu"))
+def test_unknown_fine_says_so_and_where_to_ask(text):
+    body = ask(text)[0]["text"]
+    assert "chưa có thông tin" in body and "1800 1096" in body
+
+
+@pytest.mark.parametrize("text", both("CMND 9 số còn dùng được không", "chứng minh thư cũ còn dùng được nữa không"))
+def test_old_papers(text):
+    body = ask(text)[0]["text"]
+    assert "1/1/2025" in body and "hết giá trị" in body
+
+
+@pytest.mark.parametrize("text", both("làm căn cước lần đầu ở công an huyện nào",
+                                      "đăng ký tạm trú nộp ở công an huyện hà quảng"))
+def test_old_district_is_corrected(text):
+    body = ask(text)[0]["text"]
+    assert "không còn Công an huyện" in body and "Công an cấp xã" in body
+
+
+@pytest.mark.parametrize("text", both("đăng ký tạm trú và làm căn cước lần đầu cần giấy tờ gì"))
+def test_two_topics_answer_one_and_offer_the_other(text):
+    first, _ = ask(text)
+    titles = [b["title"] for b in first["buttons"]]
+    assert "Cấp thẻ căn cước lần đầu" in first["text"] and "Đăng ký tạm trú" in titles
+    assert "hỏi thêm về Đăng ký tạm trú" in first["text"]
+
+
+@pytest.mark.parametrize("text", both("giữ lại biển số được không", "bán xe rồi có được giữ biển không"))
+def test_follow_up_about_plates_after_transfer(text):
+    for action, intent in ((ActionAnswerProcedure(), "ask_procedure"), (ActionClarify(), "nlu_fallback")):
+        first, _ = ask(text, previous="xe.sang_ten", action=action, intent=intent)
+        assert "Được ạ" in first["text"] and "giữ lại" in first["text"], (intent, first["text"])
+
+
+@pytest.mark.parametrize("text, due", [
+    *[(t, True) for t in both("con em được 2 tháng rồi có sao không")],
+    *[(t, False) for t in both("bé mới được 20 ngày thì có sao không")],
+])
+def test_follow_up_about_a_newborn(text, due):
+    first, events = ask(text, previous="cu_tru.thuong_tru")
+    assert "60 ngày" in first["text"]
+    assert ("quá hạn" in first["text"]) is due and ("trong hạn" in first["text"]) is not due
+    assert slot(events) == "cu_tru.thuong_tru"
+
+
+@pytest.mark.parametrize("text, number", [
+    *[(t, "115") for t in both("cả nhà bị ngộ độc", "con tôi uống nhầm thuốc sâu", "đâm xe có người nằm bất tỉnh")],
+    *[(t, "114") for t in both("có đứa trẻ bị đuối nước", "có người bị mắc kẹt trong nhà sập",
+                               "rò rỉ khí gas trong bếp")],
+])
+def test_emergency_wording_gets_the_numbers_even_when_the_nlu_is_unsure(text, number):
+    first, _ = ask(text, action=ActionClarify(), intent="nlu_fallback")
+    assert f"GỌI NGAY {number}" in first["text"] and all(n in first["text"] for n in ("113", "114", "115"))
+
+
+def test_quantities_read_ages_and_durations():
+    assert quantities("con 15 tuổi") == {"age": 15.0}
+    assert quantities("o 3 thang")["days"] == 90
+    assert quantities("vài ngày")["days"] == 3
+    assert "days" not in quantities("mất mấy ngày")
+
+
+def test_every_first_message_fits_one_screen_and_opens_politely():
+    from anninh.resolver import get_resolver
+    resolver = get_resolver()
+    for pid in resolver.catalogue.procedures:
+        t = tracker(f'/ask_procedure{{"procedure":"{pid}"}}', entities=[("procedure", pid)])
+        dispatcher = CollectingDispatcher()
+        ActionAnswerProcedure().run(dispatcher, t, DOMAIN)
+        for aspect in [None, *resolver.aspects]:
+            entities = [("procedure", pid)] + ([("aspect", aspect)] if aspect else [])
+            dispatcher = CollectingDispatcher()
+            ActionAnswerProcedure().run(dispatcher, tracker("/ask_procedure", entities=entities), DOMAIN)
+            first = dispatcher.messages[0]["text"]
+            assert screen_lines(first) <= SCREEN_LINES, (pid, aspect, first)
+            assert first.startswith("Dạ"), (pid, aspect)
+            assert "Căn cứ:" in first.splitlines()[-1] and "{" not in first, (pid, aspect)
