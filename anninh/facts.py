@@ -187,6 +187,8 @@ def parse_facts(raw: Any, procedure_id: str, default_date: Optional[dt.date], pa
             problem("unconfirmed", "ghi true (chưa xác nhận) hoặc false")
             unconfirmed = False
         verified = item.get("verified_on", default_date)
+        if verified is None and "verified_on" not in item:
+            verified = dt.date.min  # the procedure's own date is wrong: reported there, once
         if isinstance(verified, str):
             try:
                 verified = dt.date.fromisoformat(verified.strip())
