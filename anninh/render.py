@@ -119,11 +119,11 @@ def summary(proc: Procedure, aspects: Dict, prefix: Sequence[str] = ()) -> List[
         a = aspects[aspect_id]
         flag = " ⚠️" if proc.has_unconfirmed(ASPECT_FIELDS[aspect_id]) else ""
         lines.append(f"{a.icon} {a.label}: {clip(text, 90)}{flag}")
-    more = texts("summary_more")
+    more, warn = texts("summary_more"), texts("unconfirmed_short")
     tail = [more, basis_line(proc, compact=True, texts=texts)]
     if any(proc.has_unconfirmed(f) for f in ASPECT_FIELDS.values()):
-        tail.insert(0, texts("unconfirmed_short"))
-    lines = fit(lines + tail, keep=1 + len(prefix), keep_last=len(tail), droppable=[more])
+        tail.insert(0, warn)  # dropped before the facts when space is short: each keeps its ⚠️
+    lines = fit(lines + tail, keep=1 + len(prefix), keep_last=len(tail), droppable=[more, warn])
     return [Reply("\n".join(lines), aspect_buttons(proc, aspects))]
 
 
@@ -189,7 +189,8 @@ def fact_answer(proc: Procedure, fact: Fact, quantities: Dict[str, float], aspec
     if fact.unconfirmed:
         lines.append(texts("fact_unconfirmed"))
     lines.append(texts("basis", basis=fact.basis.rstrip("."), date=_date(fact.verified_on)))
-    lines = fit(lines, keep=2 + len(prefix), keep_last=1)
+    # the answer is shortened only as a last resort, whole sentences first (yes/no comes first)
+    lines = fit(lines, keep=1 + len(prefix), keep_last=1)
     buttons = [overview_button(proc, texts)]
     if fact.see and catalogue is not None and fact.see in catalogue.procedures:
         buttons.insert(0, button(catalogue.procedures[fact.see].title, "ask_procedure",

@@ -57,31 +57,35 @@ def fit(lines: List[str], keep: int = 1, keep_last: int = 0, max_lines: int = SC
     and the last ``keep_last`` lines stay whole. Lines in ``droppable`` go first; then the longest
     middle line loses one phone line at a time; when nothing shrinks any more, middle lines are
     dropped from the end."""
-    lines = list(lines)
+    n = len(lines)
+    rows = [[line, not keep <= i < n - keep_last] for i, line in enumerate(lines)]  # [text, fixed]
+
+    def total() -> int:
+        return sum(screen_lines(r[0], width) for r in rows)
+
     for line in droppable:
-        if sum(screen_lines(l, width) for l in lines) <= max_lines:
+        if total() <= max_lines:
             break
-        if line in lines:
-            lines.remove(line)
-    while sum(screen_lines(l, width) for l in lines) > max_lines:
-        candidates = sorted(((screen_lines(l, width), -i) for i, l in enumerate(lines)
-                             if keep <= i < len(lines) - keep_last), reverse=True)
+        rows = [r for r in rows if r[0] != line]
+    while total() > max_lines:
+        candidates = sorted(((screen_lines(r[0], width), -i) for i, r in enumerate(rows) if not r[1]),
+                            reverse=True)
         shrunk = False
         for size, neg in candidates:
-            i = -neg
+            row = rows[-neg]
             if size > 1:
-                shorter = clip(lines[i], max(len(lines[i]) - width, width - 4))
-                if len(shorter) < len(lines[i]) and screen_lines(shorter, width) < size:
-                    lines[i] = shorter
+                shorter = clip(row[0], max(len(row[0]) - width, width - 4))
+                if len(shorter) < len(row[0]) and screen_lines(shorter, width) < size:
+                    row[0] = shorter
                     shrunk = True
                     break
         if shrunk:
             continue
-        droppable = [i for i in range(keep, len(lines) - keep_last)]
-        if not droppable:
+        free = [i for i, r in enumerate(rows) if not r[1]]
+        if not free:
             break
-        del lines[droppable[-1]]
-    return lines
+        del rows[free[-1]]
+    return [r[0] for r in rows]
 
 
 def fits(text: str, max_lines: int = SCREEN_LINES) -> bool:
