@@ -65,10 +65,9 @@ def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
         if result.second:
             replies = render.with_second_topic(replies, catalogue, result.second)
         return result.procedure, replies
-    asks = any(q in FACT_QUESTIONS for q in result.questions)
-    if result.candidates and asks:
-        # Only the family is known ("CMND 9 số còn dùng được không"): a fact of the family
-        # answers it, in the procedure in context if it is one of them.
+    if result.candidates:
+        # Only the family is known ("CMND 9 số còn dùng được không", "căn cước mấy tuổi phải
+        # làm"): a fact of the family asked for answers it, in the procedure in context first.
         scope = [previous] if previous in result.candidates else result.candidates
         match = _find_fact(resolver, text, scope, result) or _find_fact(resolver, text,
                                                                       result.candidates, result)
