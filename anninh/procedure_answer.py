@@ -24,6 +24,19 @@ def _prefix(result: Resolution) -> List[str]:
     return [load_texts()("old_district")] if "old_district" in result.questions else []
 
 
+def _family_fact(resolver: Resolver, text: str, procedure_id: str, result: Resolution,
+                 min_score: float) -> Optional[FactMatch]:
+    """A fact of the procedure, else one of its family's other procedures named by an ask phrase
+    ("quá hạn rồi thì sao" about tạm trú is answered by gia hạn's fact)."""
+    match = _find_fact(resolver, text, [procedure_id], result, min_score)
+    if match is not None:
+        return match
+    proc = resolver.catalogue.procedures[procedure_id]
+    others = [p for p in resolver.catalogue.families[proc.family].procedure_ids if p != procedure_id]
+    match = _find_fact(resolver, text, others, result, min_score)
+    return match if match is not None and match.phrase else None
+
+
 def _find_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str], result: Resolution,
                min_score: float = MIN_SCORE) -> Optional[FactMatch]:
     asks = [q for q in result.questions if q in FACT_QUESTIONS]
@@ -42,10 +55,10 @@ def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: R
     catalogue = resolver.catalogue
     proc = catalogue.procedures[procedure_id]
     prefix = _prefix(result)
-    match = _find_fact(resolver, text, [procedure_id], result, min_score)
+    match = _family_fact(resolver, text, procedure_id, result, min_score)
     if match is not None:
-        return render.fact_answer(proc, match.fact, quantities(text), resolver.aspects, catalogue,
-                                  prefix)
+        return render.fact_answer(catalogue.procedures[match.fact.procedure], match.fact,
+                                  quantities(text), resolver.aspects, catalogue, prefix)
     if "fine" in result.questions:
         return render.unknown_answer(proc, "fine", resolver.aspects, prefix)
     if result.aspects:
@@ -62,8 +75,8 @@ def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
     result = resolver.resolve(text, age=age)
     if result.procedure:
         replies = answer_procedure(resolver, result.procedure, text, result)
-        if result.second:
-            replies = render.with_second_topic(replies, catalogue, result.second)
+        if result.second or result.second_family:
+            replies = render.with_second_topic(replies, catalogue, result.second, result.second_family)
         return result.procedure, replies
     if result.candidates:
         # Only the family is known ("CMND 9 số còn dùng được không", "căn cước mấy tuổi phải
@@ -83,7 +96,14 @@ def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
         family = catalogue.families.get(result.family) if result.family else None
         aspects = result.aspects
         return None, [render.clarify(catalogue, result.candidates,
-                                     aspect=aspects[0] if len(aspects) == 1 else None, family=family)]
+                                     aspect=aspects[0] if len(aspects) == 1 else None, family=family,
+                                     prefix=_prefix(result))]
+    # Nothing named and nothing in context: a fact asked for by its own words, anywhere.
+    match = _find_fact(resolver, text, list(catalogue.procedures), result, MIN_SCORE_FOLLOW_UP)
+    if match is not None and match.phrase:
+        pid = match.fact.procedure
+        return pid, render.fact_answer(catalogue.procedures[pid], match.fact, quantities(text),
+                                       resolver.aspects, catalogue, _prefix(result))
     return None, []
 
 
@@ -94,9 +114,9 @@ def answer_follow_up(resolver: Resolver, text: str, previous: str,
     NLU was unsure): only a fact found by its ask phrase or a clear question."""
     result = result or resolver.resolve(text)
     asks = [q for q in result.questions if q in FACT_QUESTIONS]
-    match = _find_fact(resolver, text, [previous], result, MIN_SCORE_FOLLOW_UP)
+    match = _family_fact(resolver, text, previous, result, MIN_SCORE_FOLLOW_UP)
     if match is not None:
-        proc = resolver.catalogue.procedures[previous]
+        proc = resolver.catalogue.procedures[match.fact.procedure]
         return render.fact_answer(proc, match.fact, quantities(text), resolver.aspects,
                                   resolver.catalogue, _prefix(result))
     if strict:

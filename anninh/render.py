@@ -208,27 +208,35 @@ def unknown_answer(proc: Procedure, kind: str, aspects: Dict, prefix: Sequence[s
     return [Reply("\n".join(lines), [overview_button(proc, texts)] + aspect_buttons(proc, aspects)[:4])]
 
 
-def with_second_topic(replies: List[Reply], catalogue: Catalogue, other: str) -> List[Reply]:
-    """Two topics in one message: the first is answered, the other offered as the first button."""
+def with_second_topic(replies: List[Reply], catalogue: Catalogue, other: Optional[str] = None,
+                      family: Optional[str] = None) -> List[Reply]:
+    """Two topics in one message: the first is answered, the other (a procedure, or a family
+    named only by its bare name) offered as the first button."""
     texts = load_texts()
-    title = catalogue.procedures[other].title
-    label = texts.button("next_topic", title=title)
+    if other:
+        title = catalogue.procedures[other].title
+        target = button(texts.button("next_topic", title=title), "ask_procedure", procedure=other)
+    else:
+        title = catalogue.families[family].title
+        target = button(texts.button("next_topic", title=title), "browse_procedures", family=family)
+    label = target["title"]
     last = replies[-1]
     note = texts("second_topic", other=title, button=label)
     old = last.text.split("\n")
     # the note before the legal basis, which stays last; both are kept whole
     last.text = "\n".join(fit(old[:-1] + [note, old[-1]], keep=1, keep_last=2))
-    last.buttons = [button(label, "ask_procedure", procedure=other)] + last.buttons
+    last.buttons = [target] + [b for b in last.buttons if b["payload"] != target["payload"]]
     return replies
 
 
 def clarify(catalogue: Catalogue, candidates: Sequence[str], aspect: Optional[str] = None,
-            family: Optional[Family] = None) -> Reply:
+            family: Optional[Family] = None, prefix: Sequence[str] = ()) -> Reply:
     texts = load_texts()
     if family is not None and set(candidates) == set(family.procedure_ids):
         text = texts("clarify_family", family=family.title.lower())
     else:
         text = texts("clarify_any")
+    text = "\n".join([text, *prefix])
     extra = {"aspect": aspect} if aspect else {}
     buttons = [button(catalogue.procedures[p].title, "ask_procedure", procedure=p, **extra)
                for p in candidates]

@@ -33,7 +33,8 @@ class Resolution:
     family: Optional[str] = None             # the family when only that is known
     aspects: List[str] = field(default_factory=list)      # documents, fee, time, ...
     questions: List[str] = field(default_factory=list)    # yes_no, fine, expired, old_district
-    second: Optional[str] = None             # another procedure of another family, also asked
+    second: Optional[str] = None             # another procedure, also asked
+    second_family: Optional[str] = None      # or another family, named only by its bare name
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Aspect:
 
 QUESTION_KINDS = ("yes_no", "fine", "expired", "old_district")
 SECOND_TOPIC_MIN_SCORE = 4  # an exact alias of two words or more
+TOPIC_JOINERS = {"va", "voi", "con", "ca", "them", "lan", "roi", "cung"}  # và, với, còn, cả, ...
 
 
 class Resolver:
@@ -74,25 +76,50 @@ class Resolver:
         found = {m.key[2:] for m in self._questions.outermost_matches(words) if m.key.startswith("q:")}
         return [k for k in QUESTION_KINDS if k in found]
 
-    def second_topic(self, words: List[str], first: str) -> Optional[str]:
-        """A procedure of another family also named in the message, away from the first one."""
-        matches = self._procedures.outermost_matches(words)
-        first_spans = [(m.start, m.end) for m in matches if m.key == first]
-        family = self.catalogue.procedures[first].family
+    def second_topic(self, words: List[str], first: str) -> Tuple[Optional[str], Optional[str]]:
+        """(procedure, family) also named in the message, apart from the first procedure: another
+        procedure named exactly (two words or more), else another family's bare name. Only exact
+        matches count: "làm [căn cước và] hộ chiếu" (words inside a name) hides no second topic."""
+        matches = self._procedures.matches(words)
+        exact = [m for m in matches if m.score % 2 == 0]
+        own = [m for m in exact if m.key == first] or [m for m in matches if m.key == first]
+        spans = [(m.start, m.end) for m in own]
+
+        def apart(m) -> bool:
+            return not any(s < m.end and m.start < e for s, e in spans)
+
+        def nested(m) -> bool:
+            return any(o.key != m.key and o.start <= m.start and m.end <= o.end
+                       and (o.end - o.start) > (m.end - m.start) for o in exact)
+
         best: Tuple[int, Optional[str]] = (0, None)
-        for m in matches:
-            proc = self.catalogue.procedures[m.key]
-            if proc.family == family or m.score < SECOND_TOPIC_MIN_SCORE:
-                continue
-            if any(s < m.end and m.start < e for s, e in first_spans):
+        for m in exact:
+            if m.key == first or m.score < SECOND_TOPIC_MIN_SCORE or not apart(m) or nested(m):
                 continue
             if m.score > best[0]:
                 best = (m.score, m.key)
-        return best[1]
+        if best[1]:
+            return best[1], None
+        # A family's bare name counts only when joined to the first topic by "và", "với", …
+        # ("phạt nguội xe máy" is one topic; "căn cước và hộ chiếu" two).
+        family = self.catalogue.procedures[first].family
+        first_span = min(spans) if spans else (0, 0)
+
+        def joined(m) -> bool:
+            lo, hi = (first_span[1], m.start) if first_span[1] <= m.start else (m.end, first_span[0])
+            return any(w in TOPIC_JOINERS for w in words[lo:hi])
+
+        families = [m for m in self._families.outermost_matches(words)
+                    if m.key != family and apart(m) and joined(m)]
+        return None, (families[0].key if families else None)
 
     def detect_aspects(self, text: str) -> List[str]:
+        """Aspects asked; a keyword inside a procedure's name is not one ("tiền" in "phương tiện")."""
         words = normalize(text, self.abbreviations)
-        found = self._aspects.outermost(words)
+        names = [(m.start, m.end) for m in self._procedures.outermost_matches(words)]
+        found = {m.key for m in self._aspects.outermost_matches(words)
+                 if not any(s <= m.start and m.end <= e and (e - s) > (m.end - m.start)
+                            for s, e in names)}
         return sorted((a for a in self.aspects if a in found), key=lambda a: self.aspects[a].priority)
 
     def procedure_scores(self, words: List[str]) -> Tuple[Dict[str, int], Dict[str, int]]:
@@ -124,7 +151,7 @@ class Resolver:
             best = [p for p, s in proc_scores.items() if s == top]
             if len(best) == 1:
                 result.procedure = best[0]
-                result.second = self.second_topic(words, best[0])
+                result.second, result.second_family = self.second_topic(words, best[0])
                 return result
             families = {self.catalogue.procedures[p].family for p in best}
             if len(families) == 2 and len(best) == 2:

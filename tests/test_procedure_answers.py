@@ -151,3 +151,40 @@ def test_every_first_message_fits_one_screen_and_opens_politely():
             assert screen_lines(first) <= SCREEN_LINES, (pid, aspect, first)
             assert first.startswith("Dạ"), (pid, aspect)
             assert "Căn cứ:" in first.splitlines()[-1] and "{" not in first, (pid, aspect)
+
+
+@pytest.mark.parametrize("text", both("làm căn cước và hộ chiếu hết bao nhiêu tiền",
+                                      "làm hộ chiếu với lý lịch tư pháp cần gì"))
+def test_two_topics_in_one_family_or_named_by_the_family_only(text):
+    first, _ = ask(text)
+    assert "hỏi thêm về" in first["text"]
+    assert first["buttons"][0]["payload"].startswith(("/ask_procedure", "/browse_procedures"))
+
+
+@pytest.mark.parametrize("text", both("tra cứu phạt nguội xe máy ở đâu", "gia hạn tạm trú cần gì"))
+def test_one_topic_is_not_split_in_two(text):
+    assert "hỏi thêm về" not in ask(text)[0]["text"]
+
+
+@pytest.mark.parametrize("text", both("kiểm định phương tiện PCCC ở đâu"))
+def test_a_keyword_inside_a_name_is_not_an_aspect(text):
+    # "tiền" (money) inside "phương tiện" (equipment) is not a question about the fee
+    assert ask(text)[0]["text"].startswith("Dạ, nơi nộp — Kiểm định phương tiện")
+
+
+@pytest.mark.parametrize("text", both("nếu quá hạn rồi thì sao"))
+def test_follow_up_answered_by_a_fact_of_the_family(text):
+    first, _ = ask(text, previous="cu_tru.tam_tru")
+    assert "trước khi hết hạn" in first["text"]
+
+
+@pytest.mark.parametrize("text", both("cháu 15 tuổi có thuộc diện dưới 14 tuổi không"))
+def test_a_fact_asked_with_no_procedure_and_no_context(text):
+    body = ask(text)[0]["text"]
+    assert "Có ạ" in body and "không còn thuộc diện dưới 14" in body
+
+
+@pytest.mark.parametrize("text", both("đăng ký xe máy ở công an huyện nào"))
+def test_old_district_is_corrected_when_asking_back(text):
+    body = ask(text)[0]["text"]
+    assert "không còn Công an huyện" in body
