@@ -127,13 +127,16 @@ def summary(proc: Procedure, aspects: Dict, prefix: Sequence[str] = ()) -> List[
     return [Reply("\n".join(lines), aspect_buttons(proc, aspects))]
 
 
-def _pages(head: List[str], items: List[str], tail: List[str], max_lines: int = SCREEN_LINES
-           ) -> List[List[str]]:
-    """Whole items in screens: the first page has ``head``, every page fits, the last has ``tail``."""
+LATER_PAGE_LINES = 16  # messages after the first may run a little past one screen
+
+
+def _pages(head: List[str], items: List[str], tail: List[str]) -> List[List[str]]:
+    """Whole items in messages: the first has ``head`` and fits one screen, the last has ``tail``."""
     pages: List[List[str]] = []
     current = list(head)
     for item in items + tail:
-        if current and sum(screen_lines(l) for l in current + [item]) > max_lines and \
+        limit = LATER_PAGE_LINES if pages else SCREEN_LINES
+        if current and sum(screen_lines(l) for l in current + [item]) > limit and \
                 len(current) > len(head if not pages else []):
             pages.append(current)
             current = []

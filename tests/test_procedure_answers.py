@@ -188,3 +188,19 @@ def test_a_fact_asked_with_no_procedure_and_no_context(text):
 def test_old_district_is_corrected_when_asking_back(text):
     body = ask(text)[0]["text"]
     assert "không còn Công an huyện" in body
+
+
+def test_full_view_shows_every_item_with_the_first_message_in_one_screen():
+    from anninh.resolver import get_resolver
+    resolver = get_resolver()
+    for pid, proc in resolver.catalogue.procedures.items():
+        for aspect in resolver.aspects:
+            t = tracker("/ask_procedure", entities=[("procedure", pid), ("aspect", aspect), ("page", "full")])
+            dispatcher = CollectingDispatcher()
+            ActionAnswerProcedure().run(dispatcher, t, DOMAIN)
+            texts = [m["text"] for m in dispatcher.messages]
+            assert screen_lines(texts[0]) <= SCREEN_LINES and texts[0].startswith("Dạ"), (pid, aspect)
+            if aspect == "documents":
+                assert all(doc in "\n".join(texts) for doc in proc.documents), pid
+            assert "Căn cứ:" in texts[-1] and dispatcher.messages[-1]["buttons"]
+            check_buttons(dispatcher.messages)
