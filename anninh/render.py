@@ -176,6 +176,14 @@ def aspect_answer(proc: Procedure, aspect_ids: Sequence[str], aspects: Dict,
     hidden = len(items) - len(shown)
     lines = head + shown + ([texts("aspect_more", more=hidden)] if hidden else []) + [basis]
     lines = fit(lines, keep=1 + len(prefix), keep_last=1)
+    # Other aspects asked in the same message ("cần gì và mất bao lâu"): in brief, if room is left.
+    for other in aspect_ids[1:]:
+        o = aspects[other]
+        value = getattr(proc, ASPECT_FIELDS[other])
+        value = "; ".join(value) if isinstance(value, tuple) else value
+        brief = f"{o.icon} {o.label}: {clip(value, 90)}"
+        if sum(screen_lines(l) for l in lines + [brief]) <= SCREEN_LINES:
+            lines.insert(len(lines) - 1, brief)
     buttons = others
     if hidden or shown[-1].endswith("…"):
         buttons = [button(texts.button("full"), "ask_procedure", procedure=proc.id, aspect=aspect,
