@@ -21,6 +21,7 @@ from anninh.facts import Fact
 from anninh.screen import clip, fit, screen_lines, SCREEN_LINES
 
 MAX_MESSAGE_CHARS = 2000   # Zalo's limit for one text message
+MAX_BUTTONS = 5            # Zalo shows 4-5 buttons well; choices of a procedure are not capped
 SUMMARY_LINE_CHARS = 130   # one summary line stays within about three phone lines
 
 
@@ -102,6 +103,15 @@ def aspect_buttons(proc: Procedure, aspects: Dict, exclude: Sequence[str] = ()
             for a in aspects.values() if a.id not in exclude]
 
 
+def capped(buttons: List[Dict[str, str]], limit: int = MAX_BUTTONS) -> List[Dict[str, str]]:
+    """The first ``limit`` buttons, without repeating a payload."""
+    out: List[Dict[str, str]] = []
+    for b in buttons:
+        if len(out) < limit and all(b["payload"] != o["payload"] for o in out):
+            out.append(b)
+    return out
+
+
 def overview_button(proc: Procedure, texts: Optional[Texts] = None) -> Dict[str, str]:
     texts = texts or load_texts()
     return button(texts.button("overview"), "ask_procedure", procedure=proc.id)
@@ -124,7 +134,7 @@ def summary(proc: Procedure, aspects: Dict, prefix: Sequence[str] = ()) -> List[
     if any(proc.has_unconfirmed(f) for f in ASPECT_FIELDS.values()):
         tail.insert(0, warn)  # dropped before the facts when space is short: each keeps its ⚠️
     lines = fit(lines + tail, keep=1 + len(prefix), keep_last=len(tail), droppable=[more, warn])
-    return [Reply("\n".join(lines), aspect_buttons(proc, aspects))]
+    return [Reply("\n".join(lines), capped(aspect_buttons(proc, aspects, exclude=["time"])))]
 
 
 LATER_PAGE_LINES = 16  # messages after the first may run a little past one screen
@@ -155,13 +165,13 @@ def aspect_answer(proc: Procedure, aspect_ids: Sequence[str], aspects: Dict,
     title = texts("aspect_title", aspect=a.label.lower(), title=proc.title)
     items = aspect_items(proc, aspect, texts)
     basis = basis_line(proc, aspect, compact=not full, texts=texts)
-    others = aspect_buttons(proc, aspects, exclude=[aspect]) + [overview_button(proc, texts)]
+    others = [overview_button(proc, texts)] + aspect_buttons(proc, aspects, exclude=aspect_ids)
     if full:
         items = items + ([texts("notes_title")] + [f"• {n}" for n in proc.notes]
                          if proc.notes and aspect == "steps" else [])
         pages = _pages([title], items, [basis])
         replies = [Reply("\n".join(p)) for p in pages]
-        replies[-1].buttons = others
+        replies[-1].buttons = capped(others)
         return replies
     head = [title, *prefix]
     shown: List[str] = []
@@ -188,7 +198,7 @@ def aspect_answer(proc: Procedure, aspect_ids: Sequence[str], aspects: Dict,
     if hidden or shown[-1].endswith("…"):
         buttons = [button(texts.button("full"), "ask_procedure", procedure=proc.id, aspect=aspect,
                           page="full")] + others
-    return [Reply("\n".join(lines), buttons)]
+    return [Reply("\n".join(lines), capped(buttons))]
 
 
 def fact_answer(proc: Procedure, fact: Fact, quantities: Dict[str, float], aspects: Dict,
@@ -206,8 +216,8 @@ def fact_answer(proc: Procedure, fact: Fact, quantities: Dict[str, float], aspec
     if fact.see and catalogue is not None and fact.see in catalogue.procedures:
         buttons.insert(0, button(catalogue.procedures[fact.see].title, "ask_procedure",
                                  procedure=fact.see))
-    buttons += aspect_buttons(proc, aspects)[:4]
-    return [Reply("\n".join(lines), buttons)]
+    buttons += aspect_buttons(proc, aspects)
+    return [Reply("\n".join(lines), capped(buttons))]
 
 
 def unknown_answer(proc: Procedure, kind: str, aspects: Dict, prefix: Sequence[str] = ()
@@ -216,7 +226,7 @@ def unknown_answer(proc: Procedure, kind: str, aspects: Dict, prefix: Sequence[s
     texts = load_texts()
     key = "fine_unknown" if kind == "fine" else "fact_unknown"
     lines = fit([texts(key, title=proc.title), *prefix], keep=1 + len(prefix))
-    return [Reply("\n".join(lines), [overview_button(proc, texts)] + aspect_buttons(proc, aspects)[:4])]
+    return [Reply("\n".join(lines), capped([overview_button(proc, texts)] + aspect_buttons(proc, aspects)))]
 
 
 def with_second_topic(replies: List[Reply], catalogue: Catalogue, other: Optional[str] = None,
@@ -236,7 +246,7 @@ def with_second_topic(replies: List[Reply], catalogue: Catalogue, other: Optiona
     old = last.text.split("\n")
     # the note before the legal basis, which stays last; both are kept whole
     last.text = "\n".join(fit(old[:-1] + [note, old[-1]], keep=1, keep_last=2))
-    last.buttons = [target] + [b for b in last.buttons if b["payload"] != target["payload"]]
+    last.buttons = capped([target] + last.buttons)
     return replies
 
 

@@ -90,7 +90,8 @@ def test_vague_question_asks_back_with_candidates():
     messages, events = run(ActionAnswerProcedure(), tracker("thủ tục căn cước"))
     assert events == []
     titles = [b["title"] for b in messages[0]["buttons"]]
-    assert "Cấp lại thẻ căn cước" in titles and len(titles) == 5
+    assert "Cấp lại thẻ căn cước" in titles
+    assert len(titles) == len(get_resolver().catalogue.families["can_cuoc"].procedure_ids)
     check_buttons(messages)
 
 

@@ -204,3 +204,11 @@ def test_full_view_shows_every_item_with_the_first_message_in_one_screen():
                 assert all(doc in "\n".join(texts) for doc in proc.documents), pid
             assert "Căn cứ:" in texts[-1] and dispatcher.messages[-1]["buttons"]
             check_buttons(dispatcher.messages)
+
+
+@pytest.mark.parametrize("text, previous", [("đăng ký tạm trú", None), ("lệ phí làm hộ chiếu", None),
+                                            ("giữ lại biển số được không", "xe.sang_ten"),
+                                            ("làm căn cước và hộ chiếu hết bao nhiêu", None)])
+def test_at_most_five_buttons_on_an_answer(text, previous):
+    first, _ = ask(text, previous=previous)
+    assert 1 <= len(first["buttons"]) <= 5
