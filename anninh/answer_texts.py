@@ -26,6 +26,7 @@ REQUIRED: Dict[str, Dict[str, FrozenSet[str]]] = {
         "unconfirmed_mark": frozenset(),
         "unconfirmed_note": frozenset(),
         "basis": frozenset({"basis", "date"}),
+        "basis_unknown": frozenset({"date"}),
         "aspect_title": frozenset({"aspect", "title"}),
         "aspect_more": frozenset({"more"}),
         "aspect_continued": frozenset({"aspect", "title"}),

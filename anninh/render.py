@@ -64,12 +64,18 @@ def main_basis(proc: Procedure, compact: bool = False) -> str:
     return "; ".join(b.rstrip(".") for b in picked)
 
 
+_DOCUMENT_NUMBER = re.compile(r"\d+/\d{4}")  # "68/2020/QH14", "154/2024/NĐ-CP"
+
+
 def basis_line(proc: Procedure, aspect: Optional[str] = None, compact: bool = False,
                texts: Optional[Texts] = None) -> str:
     texts = texts or load_texts()
     basis = main_basis(proc, compact)
     if aspect == "fee" and proc.fee_basis:
         basis = proc.fee_basis if compact else f"{proc.fee_basis}; {basis}"
+    if not _DOCUMENT_NUMBER.search(basis):
+        # A basis without a document number reads like a placeholder: say it is not confirmed.
+        return texts("basis_unknown", date=_date(proc.verified_on))
     return texts("basis", basis=basis.rstrip("."), date=_date(proc.verified_on))
 
 

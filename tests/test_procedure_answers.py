@@ -212,3 +212,9 @@ def test_full_view_shows_every_item_with_the_first_message_in_one_screen():
 def test_at_most_five_buttons_on_an_answer(text, previous):
     first, _ = ask(text, previous=previous)
     assert 1 <= len(first["buttons"]) <= 5
+
+
+def test_a_basis_without_a_document_number_is_said_unconfirmed_not_shown_as_is():
+    first, _ = ask("đăng ký mẫu con dấu cần gì")
+    basis = first["text"].splitlines()[-1]
+    assert basis.startswith("Căn cứ: chưa xác nhận") and "Văn bản quy định" not in basis
