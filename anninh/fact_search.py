@@ -37,6 +37,10 @@ class FactMatch:
 class FactIndex:
     def __init__(self, catalogue: Catalogue, abbreviations: Abbreviations):
         self.abbreviations = abbreviations
+        # Names of procedures and families: their words say which procedure, not which fact.
+        self._names = PhraseIndex(
+            [(p.id, a) for p in catalogue.procedures.values() for a in (p.title,) + p.aliases]
+            + [(f.id, a) for f in catalogue.families.values() for a in f.aliases], abbreviations)
         self.facts: List[Fact] = [f for p in catalogue.procedures.values() for f in p.facts]
         corpus = []
         for fact in self.facts:
@@ -63,7 +67,9 @@ class FactIndex:
         if not self.facts or not mask.any():
             return None
         words = normalize(text, self.abbreviations)
-        query = [t for t in tokens(words) if t in self._vocab]
+        named = {i for m in self._names.outermost_matches(words) for i in range(m.start, m.end)}
+        rest = [w for i, w in enumerate(words) if i not in named]
+        query = [t for t in tokens(rest) if t in self._vocab]
         scores = self._bm25.get_scores(query) * mask if query else np.zeros(len(self.facts))
         phrase_hits = {int(k) for k in self._phrases.outermost(words)}
         # an ask phrase found as such is strong evidence: add a bonus

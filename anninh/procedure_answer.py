@@ -31,6 +31,8 @@ def _family_fact(resolver: Resolver, text: str, procedure_id: str, result: Resol
     match = _find_fact(resolver, text, [procedure_id], result, min_score)
     if match is not None:
         return match
+    if not any(q in FACT_QUESTIONS for q in result.questions):
+        return None
     proc = resolver.catalogue.procedures[procedure_id]
     others = [p for p in resolver.catalogue.families[proc.family].procedure_ids if p != procedure_id]
     match = _find_fact(resolver, text, others, result, min_score)

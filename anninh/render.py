@@ -212,12 +212,14 @@ def fact_answer(proc: Procedure, fact: Fact, quantities: Dict[str, float], aspec
     """One fact first (yes/no with its rule, a fine with its decree, ...), the overview a button away."""
     texts = load_texts()
     answer, _ = fact.text_for(quantities)
-    lines = [texts("fact_title", title=proc.title), *prefix, answer]
+    # The answer starts on the title's line, so its first sentence holds the yes/no.
+    lines = [f'{texts("fact_title", title=proc.title)} {answer}', *prefix]
     if fact.unconfirmed:
         lines.append(texts("fact_unconfirmed"))
     lines.append(texts("basis", basis=fact.basis.rstrip("."), date=_date(fact.verified_on)))
-    # the answer is shortened only as a last resort, whole sentences first (yes/no comes first)
-    lines = fit(lines, keep=1 + len(prefix), keep_last=1)
+    lines = fit(lines, keep=1, keep_last=1)
+    if sum(screen_lines(l) for l in lines) > SCREEN_LINES:  # a very long answer: shorten it
+        lines = fit([texts("fact_title", title=proc.title), answer] + lines[1:], keep=1, keep_last=1)
     buttons = [overview_button(proc, texts)]
     if fact.see and catalogue is not None and fact.see in catalogue.procedures:
         buttons.insert(0, button(catalogue.procedures[fact.see].title, "ask_procedure",
@@ -251,7 +253,7 @@ def with_second_topic(replies: List[Reply], catalogue: Catalogue, other: Optiona
     note = texts("second_topic", other=title, button=label)
     old = last.text.split("\n")
     # the note before the legal basis, which stays last; both are kept whole
-    last.text = "\n".join(fit(old[:-1] + [note, old[-1]], keep=1, keep_last=2))
+    last.text = "\n".join(fit(old[:-1] + [note, old[-1]], keep=0, keep_last=2))
     last.buttons = capped([target] + last.buttons)
     return replies
 
