@@ -47,9 +47,10 @@ def _find_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str], resu
     match = resolver.facts.search(text, procedure_ids, min_score=min_score)
     if match is None:
         return None
-    # With no question word, only an ask phrase written in the message picks a fact
-    # ("đăng ký tạm trú" alone gets the overview).
-    return match if (asks or match.phrase) else None
+    # With no question word, only an ask phrase written in the message picks a fact, and not
+    # over an aspect asked ("đăng ký tạm trú" alone gets the overview; "con mới sinh cần gì"
+    # gets the papers).
+    return match if (asks or (match.phrase and not result.aspects)) else None
 
 
 def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: Resolution,

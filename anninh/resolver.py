@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from anninh.catalogue import ASPECT_FIELDS, Catalogue, load_catalogue
 from anninh.entities import extract_age
@@ -53,8 +53,10 @@ TOPIC_JOINERS = {"va", "voi", "con", "ca", "them", "lan", "roi", "cung"}  # và,
 class Resolver:
     def __init__(self, catalogue: Catalogue, aspects: Dict[str, Aspect],
                  aspect_phrases: Iterable[Tuple[str, str]], abbreviations: Abbreviations,
-                 question_phrases: Iterable[Tuple[str, str]] = ()):
+                 question_phrases: Iterable[Tuple[str, str]] = (),
+                 compounds: FrozenSet[Tuple[str, ...]] = frozenset()):
         self.catalogue = catalogue
+        self.compounds = compounds
         self.aspects = aspects
         self.abbreviations = abbreviations
         alias_phrases = [(p.id, a) for p in catalogue.procedures.values() for a in (p.title,) + p.aliases]
@@ -73,7 +75,9 @@ class Resolver:
 
     def detect_questions(self, text: str) -> List[str]:
         words = normalize(text, self.abbreviations)
-        found = {m.key[2:] for m in self._questions.outermost_matches(words) if m.key.startswith("q:")}
+        # exact matches only: one typo turns "nhà chồng cần" into "không cần"
+        found = {m.key[2:] for m in self._questions.outermost_matches(words)
+                 if m.key.startswith("q:") and m.score % 2 == 0}
         return [k for k in QUESTION_KINDS if k in found]
 
     def second_topic(self, words: List[str], first: str) -> Tuple[Optional[str], Optional[str]]:
@@ -114,12 +118,12 @@ class Resolver:
         return None, (families[0].key if families else None)
 
     def detect_aspects(self, text: str) -> List[str]:
-        """Aspects asked; a keyword inside a procedure's name is not one ("tiền" in "phương tiện")."""
+        """Aspects asked; a keyword that is half of a compound word is not one ("tiền" in
+        "phương tiện")."""
         words = normalize(text, self.abbreviations)
-        names = [(m.start, m.end) for m in self._procedures.outermost_matches(words)]
+        spans = compound_spans(words, self.compounds)
         found = {m.key for m in self._aspects.outermost_matches(words)
-                 if not any(s <= m.start and m.end <= e and (e - s) > (m.end - m.start)
-                            for s, e in names)}
+                 if not any(s < m.start < e or s < m.end < e for s, e in spans)}
         return sorted((a for a in self.aspects if a in found), key=lambda a: self.aspects[a].priority)
 
     def procedure_scores(self, words: List[str]) -> Tuple[Dict[str, int], Dict[str, int]]:
@@ -224,8 +228,16 @@ def get_resolver(procedures_dir: Optional[str] = None, lexicon_dir: Optional[str
     lexicon_path = Path(lexicon_dir) if lexicon_dir else LEXICON_DIR
     catalogue = load_catalogue(procedures_dir) if procedures_dir else load_catalogue()
     aspects, phrases = load_aspects(lexicon_path / "aspects.yml")
-    return Resolver(catalogue, aspects, phrases, load_lexicon(lexicon_path).abbreviations,
-                    load_questions(lexicon_path / "questions.yml"))
+    lexicon = load_lexicon(lexicon_path)
+    return Resolver(catalogue, aspects, phrases, lexicon.abbreviations,
+                    load_questions(lexicon_path / "questions.yml"), lexicon.compounds)
+
+
+def compound_spans(words: Sequence[str], compounds: FrozenSet[Tuple[str, ...]]) -> List[Tuple[int, int]]:
+    """(start, end) of every compound word ("phương tiện") in normalised words."""
+    longest = max((len(c) for c in compounds), default=0)
+    return [(i, i + n) for i in range(len(words)) for n in range(2, longest + 1)
+            if i + n <= len(words) and tuple(words[i:i + n]) in compounds]
 
 
 def load_questions(path: Path) -> List[Tuple[str, str]]:

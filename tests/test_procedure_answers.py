@@ -218,3 +218,25 @@ def test_a_basis_without_a_document_number_is_said_unconfirmed_not_shown_as_is()
     first, _ = ask("đăng ký mẫu con dấu cần gì")
     basis = first["text"].splitlines()[-1]
     assert basis.startswith("Căn cứ: chưa xác nhận") and "Văn bản quy định" not in basis
+
+
+@pytest.mark.parametrize("text", both("tạm trú của tôi hết hạn tuần trước"))
+def test_expired_without_a_question_word(text):
+    assert "trước khi hết hạn" in ask(text)[0]["text"]
+
+
+@pytest.mark.parametrize("text", both("sắp hết hạn tạm trú thì làm gì"))
+def test_about_to_expire_is_the_renewal(text):
+    body = ask(text)[0]["text"]
+    assert "Gia hạn tạm trú" in body.splitlines()[0] and "không làm gia hạn được nữa" not in body
+
+
+@pytest.mark.parametrize("text", both("chuyển hộ khẩu về nhà chồng cần gì", "đăng ký thường trú cho con mới sinh cần giấy tờ gì"))
+def test_an_aspect_asked_is_not_overridden_by_a_fact_or_a_typo_cue(text):
+    assert ask(text)[0]["text"].startswith("Dạ, giấy tờ cần có — Đăng ký thường trú")
+
+
+@pytest.mark.parametrize("text", both("xóa tạm trú có phải đến công an không"))
+def test_online_only_procedure(text):
+    body = ask(text)[0]["text"]
+    assert "Không phải đến" in body and "58/2026" in body
