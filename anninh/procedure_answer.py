@@ -16,6 +16,7 @@ from anninh.fact_search import MIN_SCORE, MIN_SCORE_FOLLOW_UP, FactMatch
 from anninh.facts import quantities
 from anninh.render import Reply
 from anninh.resolver import Resolution, Resolver
+from anninh.text import normalize
 
 FACT_QUESTIONS = ("yes_no", "fine", "expired")
 
@@ -28,15 +29,14 @@ def _family_fact(resolver: Resolver, text: str, procedure_id: str, result: Resol
                  min_score: float) -> Optional[FactMatch]:
     """A fact of the procedure, else one of its family's other procedures named by an ask phrase
     ("quá hạn rồi thì sao" about tạm trú is answered by gia hạn's fact)."""
-    match = _find_fact(resolver, text, [procedure_id], result, min_score)
-    if match is not None:
-        return match
-    if not any(q in FACT_QUESTIONS for q in result.questions):
-        return None
+    own = _find_fact(resolver, text, [procedure_id], result, min_score)
+    if (own is not None and own.phrase) or not any(q in FACT_QUESTIONS for q in result.questions):
+        return own
+    # a fact of the family named by its ask phrase beats one of this procedure found by words only
     proc = resolver.catalogue.procedures[procedure_id]
     others = [p for p in resolver.catalogue.families[proc.family].procedure_ids if p != procedure_id]
     match = _find_fact(resolver, text, others, result, min_score)
-    return match if match is not None and match.phrase else None
+    return match if match is not None and match.phrase else own
 
 
 def _find_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str], result: Resolution,
@@ -47,10 +47,29 @@ def _find_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str], resu
     match = resolver.facts.search(text, procedure_ids, min_score=min_score)
     if match is None:
         return None
+    if not match.phrase and not _asks_this(resolver, text, match):
+        return None
     # With no question word, only an ask phrase written in the message picks a fact, and not
     # over an aspect asked ("đăng ký tạm trú" alone gets the overview; "con mới sinh cần gì"
     # gets the papers).
     return match if (asks or (match.phrase and not result.aspects)) else None
+
+
+def _asks_this(resolver: Resolver, text: str, match: FactMatch) -> bool:
+    """A fact found by its words only (no ask phrase in the message) answers the question if the
+    question names the quantity its condition checks ("ở 10 ngày có cần không"), or if the
+    question's own words are in one of its ask phrases ("có cần" in "có cần đăng ký tạm trú").
+    Otherwise it is only about the same topic ("chưa có hợp đồng thuê nhà thì sao" is not
+    "có cần công chứng hợp đồng không")."""
+    fact = match.fact
+    if fact.condition and fact.condition.quantity in quantities(text):
+        return True
+    asks = [tuple(normalize(a, resolver.abbreviations)) for a in fact.ask]
+    for _, cue in resolver.question_cues(text):
+        n = len(cue)
+        if any(ask[i:i + n] == cue for ask in asks for i in range(len(ask) - n + 1)):
+            return True
+    return False
 
 
 def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: Resolution,

@@ -73,11 +73,15 @@ class Resolver:
             ((p.id, c) for p in catalogue.procedures.values() for c in p.cues), abbreviations)
         self._aspects = PhraseIndex(aspect_phrases, abbreviations, gaps=False)
 
-    def detect_questions(self, text: str) -> List[str]:
+    def question_cues(self, text: str) -> List[Tuple[str, Tuple[str, ...]]]:
+        """(kind, words) of the question cues in ``text``; exact matches only (one typo turns
+        "nhà chồng cần" into "không cần")."""
         words = normalize(text, self.abbreviations)
-        # exact matches only: one typo turns "nhà chồng cần" into "không cần"
-        found = {m.key[2:] for m in self._questions.outermost_matches(words)
-                 if m.key.startswith("q:") and m.score % 2 == 0}
+        return [(m.key[2:], tuple(words[m.start:m.end])) for m in self._questions.outermost_matches(words)
+                if m.key.startswith("q:") and m.score % 2 == 0]
+
+    def detect_questions(self, text: str) -> List[str]:
+        found = {kind for kind, _ in self.question_cues(text)}
         return [k for k in QUESTION_KINDS if k in found]
 
     def second_topic(self, words: List[str], first: str) -> Tuple[Optional[str], Optional[str]]:

@@ -181,7 +181,23 @@ def test_follow_up_answered_by_a_fact_of_the_family(text):
 @pytest.mark.parametrize("text", both("cháu 15 tuổi có thuộc diện dưới 14 tuổi không"))
 def test_a_fact_asked_with_no_procedure_and_no_context(text):
     body = ask(text)[0]["text"]
-    assert "Có ạ" in body and "không còn thuộc diện dưới 14" in body
+    assert "Không ạ" in body and "không thuộc diện dưới 14" in body
+
+
+@pytest.mark.parametrize("text, expected", [
+    *[(t, "Không ạ") for t in both("15 tuổi thì có tính là dưới 14 không", "14 tuổi có thuộc diện dưới 14 không")],
+    *[(t, "Có ạ") for t in both("13 tuổi có thuộc diện dưới 14 không")],
+])
+def test_14_and_15_are_not_under_14(text, expected):
+    for previous in (None, "can_cuoc.duoi_14", "can_cuoc.cap_lan_dau"):
+        body = ask(text, previous=previous)[0]["text"]
+        assert expected in body, (previous, body)
+
+
+@pytest.mark.parametrize("text", both("chưa có hợp đồng thuê nhà thì sao"))
+def test_a_fact_on_the_same_topic_but_another_question_is_not_given(text):
+    body = ask(text, previous="cu_tru.tam_tru")[0]["text"]
+    assert "công chứng" not in body
 
 
 @pytest.mark.parametrize("text", both("đăng ký xe máy ở công an huyện nào"))
