@@ -167,7 +167,8 @@ class Resolver:
                 first, other = sorted(best, key=lambda p: self._first_position(words, p))
                 result.procedure, result.second = first, other
                 return result
-            result.candidates = sorted(best, key=self._order)
+            result.candidates = sorted((p for p in best if not self._too_old(p, age)),
+                                       key=self._order) or sorted(best, key=self._order)
             families = {self.catalogue.procedures[p].family for p in best}
             result.family = families.pop() if len(families) == 1 else None
             return result
@@ -176,8 +177,14 @@ class Resolver:
             best = [f for f, s in fam_scores.items() if s == top]
             if len(best) == 1:
                 result.family = best[0]
-                result.candidates = [p.id for p in self.catalogue.in_family(best[0])]
+                result.candidates = [p.id for p in self.catalogue.in_family(best[0])
+                                     if not self._too_old(p.id, age)]
         return result
+
+    def _too_old(self, procedure_id: str, age: Optional[int]) -> bool:
+        """An age-specific procedure ("dưới 14 tuổi") is not a candidate for someone older."""
+        limit = self.catalogue.procedures[procedure_id].applies_to_age_under
+        return age is not None and limit is not None and age >= limit
 
     def _apply_age(self, age: int, proc_scores: Dict[str, int], fam_scores: Dict[str, int]) -> None:
         """A child's age picks the age-specific procedure of the family being asked about."""

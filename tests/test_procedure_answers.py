@@ -56,6 +56,8 @@ def test_long_stay_needs_temporary_residence(text):
 def test_the_card_is_compulsory_from_14(text, expected):
     body = ask(text)[0]["text"]
     assert expected in body and "Luật Căn cước" in body
+    # a 14- or 15-year-old is never answered under the under-14 procedure
+    assert ("dưới 14 tuổi:" in body.splitlines()[0]) is (expected != "Có ạ")
 
 
 @pytest.mark.parametrize("text", both("tạm trú hết hạn rồi thì làm sao", "tam tru cua em da het han roi"))
