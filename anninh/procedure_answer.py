@@ -19,6 +19,9 @@ from anninh.resolver import Resolution, Resolver
 from anninh.text import normalize
 
 FACT_QUESTIONS = ("yes_no", "fine", "expired")
+# Words too common to show that a question and a fact are about the same thing.
+COMMON_WORDS = {"co", "khong", "duoc", "thi", "la", "lam", "phai", "can", "gi", "sao", "a", "nao",
+                "the", "roi", "o", "va", "cho", "em", "toi", "anh", "chi", "minh", "nay", "do", "vay"}
 
 
 def _prefix(result: Resolution) -> List[str]:
@@ -65,11 +68,15 @@ def _asks_this(resolver: Resolver, text: str, match: FactMatch) -> bool:
     if fact.condition and fact.condition.quantity in quantities(text):
         return True
     asks = [tuple(normalize(a, resolver.abbreviations)) for a in fact.ask]
-    for _, cue in resolver.question_cues(text):
-        n = len(cue)
-        if any(ask[i:i + n] == cue for ask in asks for i in range(len(ask) - n + 1)):
-            return True
-    return False
+    cues = [cue for _, cue in resolver.question_cues(text)]
+    if not any(ask[i:i + len(cue)] == cue for cue in cues for ask in asks
+               for i in range(len(ask) - len(cue) + 1)):
+        return False
+    # ... and the rest of the question (not the procedure's name, not the question words) shares
+    # a word with it: "sổ hộ khẩu còn dùng được không" is not "nộp trực tiếp được không".
+    cue_words = {w for cue in cues for w in cue}
+    rest = set(resolver.content_words(text)) - cue_words - COMMON_WORDS
+    return bool(rest & {w for ask in asks for w in ask})
 
 
 def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: Resolution,
@@ -117,9 +124,15 @@ def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
     if result.candidates:
         family = catalogue.families.get(result.family) if result.family else None
         aspects = result.aspects
-        return None, [render.clarify(catalogue, result.candidates,
-                                     aspect=aspects[0] if len(aspects) == 1 else None, family=family,
-                                     prefix=_prefix(result))]
+        reply = render.clarify(catalogue, result.candidates,
+                               aspect=aspects[0] if len(aspects) == 1 else None, family=family,
+                               prefix=_prefix(result))
+        if family is not None and any(q in FACT_QUESTIONS for q in result.questions):
+            # a question the catalogue cannot answer for the family: say so, then offer its procedures
+            reply.text = load_texts()("family_unknown", family=family.title.lower()) + \
+                "\n" + "\n".join(_prefix(result))
+            reply.text = reply.text.strip()
+        return None, [reply]
     # Nothing named and nothing in context: a fact asked for by its own words, anywhere.
     match = _find_fact(resolver, text, list(catalogue.procedures), result, MIN_SCORE_FOLLOW_UP)
     if match is not None and match.phrase:

@@ -80,6 +80,13 @@ class Resolver:
         return [(m.key[2:], tuple(words[m.start:m.end])) for m in self._questions.outermost_matches(words)
                 if m.key.startswith("q:") and m.score % 2 == 0]
 
+    def content_words(self, text: str) -> List[str]:
+        """The words of ``text`` outside the names of procedures and families."""
+        words = normalize(text, self.abbreviations)
+        named = {i for index in (self._procedures, self._families)
+                 for m in index.outermost_matches(words) for i in range(m.start, m.end)}
+        return [w for i, w in enumerate(words) if i not in named]
+
     def detect_questions(self, text: str) -> List[str]:
         found = {kind for kind, _ in self.question_cues(text)}
         return [k for k in QUESTION_KINDS if k in found]

@@ -258,3 +258,10 @@ def test_an_aspect_asked_is_not_overridden_by_a_fact_or_a_typo_cue(text):
 def test_online_only_procedure(text):
     body = ask(text)[0]["text"]
     assert "Không phải đến" in body and "58/2026" in body
+
+
+@pytest.mark.parametrize("text", both("sổ hộ khẩu còn dùng được không"))
+def test_a_family_question_the_catalogue_cannot_answer_says_so(text):
+    first, _ = ask(text)
+    assert "chưa có thông tin chính thức" in first["text"] and "1800 1096" in first["text"]
+    assert len(first["buttons"]) >= 2  # the family's procedures
