@@ -22,9 +22,12 @@ class Line:
 
 
 class EmergencyGuide:
-    def __init__(self, lines: List[Line], keywords: List[Tuple[str, str]], others: List[Line]):
+    def __init__(self, lines: List[Line], keywords: List[Tuple[str, str]], others: List[Line],
+                 headline: str, closing: str):
         self.lines = lines
         self.others = others
+        self.headline = headline
+        self.closing = closing
         self._index = PhraseIndex(keywords, load_lexicon().abbreviations)
 
     def ranked(self, text: str) -> List[Line]:
@@ -40,10 +43,9 @@ class EmergencyGuide:
     def reply(self, text: str) -> Reply:
         ranked = self.ranked(text)
         first = ranked[0]
-        lines = [f"🚨 Anh/chị hãy GỌI NGAY {first.number} ({first.name})!"]
+        lines = [self.headline.format(number=first.number, name=first.name)]
         lines += [f"☎️ {l.number}: {l.name}" for l in ranked + self.others]
-        lines.append("Gọi miễn phí từ mọi điện thoại. Tin nhắn ở đây không thay được cuộc gọi "
-                     "khẩn cấp; khi đã an toàn, anh/chị có thể nhắn lại để trình báo thêm.")
+        lines.append(self.closing)
         buttons = [{"title": f"Gọi {l.number}", "type": "phone_number", "payload": l.number}
                    for l in ranked]
         return Reply("\n".join(lines), buttons)
@@ -71,4 +73,14 @@ def load_emergency(path: "str | Path" = EMERGENCY_FILE) -> EmergencyGuide:
     if not lines:
         raise ContentError(path, "cần danh sách số khẩn cấp", field="lines")
     others = [_line(item, path, i, "others") for i, item in enumerate(data.get("others") or [])]
-    return EmergencyGuide(lines, keywords, others)
+    texts = {}
+    for key in ("headline", "closing"):
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise ContentError(path, "thiếu câu (không được để trống)", field=key)
+        texts[key] = " ".join(value.split())
+    try:
+        texts["headline"].format(number="113", name="Công an")
+    except (KeyError, IndexError, ValueError):
+        raise ContentError(path, "chỉ dùng được {number} và {name}", field="headline") from None
+    return EmergencyGuide(lines, keywords, others, **texts)

@@ -18,8 +18,8 @@ def ask(text, previous=None, action=None, intent="ask_procedure"):
     assert dispatcher.messages, text
     check_buttons(dispatcher.messages)
     first = dispatcher.messages[0]
-    if "GỌI NGAY" not in first["text"]:  # the emergency message is checked in test_actions
-        assert screen_lines(first["text"]) <= SCREEN_LINES, first["text"]
+    assert screen_lines(first["text"]) <= SCREEN_LINES, first["text"]  # emergencies too
+    if "GỌI NGAY" not in first["text"]:
         assert first["text"].startswith("Dạ"), first["text"]
     return first, events
 
