@@ -8,7 +8,7 @@ to all facts weigh little) and then restricted to the procedure in context.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 import bm25s
 import numpy as np

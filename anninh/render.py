@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 from anninh.answer_texts import Texts, load_texts
 from anninh.catalogue import ASPECT_FIELDS, Catalogue, Family, Procedure
