@@ -72,6 +72,7 @@ bench: train
 	$(BIN)/python bench/store_bench.py
 	$(BIN)/python scripts/eval_multiturn.py --min-full 0
 	$(BIN)/python bench/console_bench.py
+	$(BIN)/python bench/dialogue_bench.py
 
 clean:
 	rm -rf models results var .pytest_cache

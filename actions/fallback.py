@@ -8,6 +8,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.replies import send
 from anninh.clarify import first_miss, load_intent_labels, second_miss
+from anninh.emergency import load_emergency
+from anninh.procedure_answer import answer_follow_up
+from anninh.resolver import get_resolver
 
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -25,6 +28,20 @@ class ActionClarify(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        guide = load_emergency()
+        if text and not text.startswith("/") and guide.mentions(text):
+            # Unsure NLU, but the message names an emergency: the numbers at once.
+            send(dispatcher, [guide.reply(text)])
+            return []
+        previous = tracker.get_slot("procedure")
+        resolver = get_resolver()
+        if text and previous in resolver.catalogue.procedures:
+            # A free follow-up about the procedure in context ("giữ lại biển số được không").
+            replies = answer_follow_up(resolver, text, previous, strict=True)
+            if replies:
+                send(dispatcher, replies)
+                return []
         labels = load_intent_labels()
         if _previous_user_intent(tracker) == FALLBACK_INTENT:
             send(dispatcher, [second_miss(labels)])

@@ -9,6 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.replies import send
 from anninh import render
+from anninh.answer_texts import load_texts
+from anninh.procedure_answer import answer_question
 from anninh.resolver import get_resolver
 
 
@@ -20,6 +22,10 @@ def _entity(tracker: Tracker, name: str) -> Optional[str]:
 def _age(tracker: Tracker) -> Optional[int]:
     value = _entity(tracker, "age")
     return int(value) if value and value.isdigit() else None
+
+
+def _slot(procedure_id: Optional[str]) -> List[Dict[Text, Any]]:
+    return [SlotSet("procedure", procedure_id)] if procedure_id else []
 
 
 class ActionAnswerProcedure(Action):
@@ -36,44 +42,25 @@ class ActionAnswerProcedure(Action):
         is_payload = text.startswith("/")
         chosen = _entity(tracker, "procedure")
         aspect = _entity(tracker, "aspect")
-        aspects = [aspect] if aspect in resolver.aspects else []
 
         if chosen and chosen in catalogue.procedures:
-            return self._answer(dispatcher, chosen, aspects)
+            proc = catalogue.procedures[chosen]
+            if aspect in resolver.aspects:
+                replies = render.aspect_answer(proc, [aspect], resolver.aspects,
+                                               full=_entity(tracker, "page") == "full")
+            else:
+                replies = render.summary(proc, resolver.aspects)
+            send(dispatcher, replies)
+            return _slot(chosen)
 
-        result = resolver.resolve("" if is_payload else text, age=_age(tracker))
-        aspects = aspects or result.aspects
-        if result.procedure:
-            return self._answer(dispatcher, result.procedure, aspects)
-
-        previous = tracker.get_slot("procedure")
-        if not result.candidates and aspects and previous in catalogue.procedures:
-            # A follow-up naming no procedure ("còn lệ phí thì sao?") is about the last one.
-            return self._answer(dispatcher, previous, aspects)
-
-        if result.candidates:
-            family = catalogue.families.get(result.family) if result.family else None
-            reply = render.clarify(catalogue, result.candidates,
-                                   aspect=aspects[0] if len(aspects) == 1 else None, family=family)
-            send(dispatcher, [reply])
-            return []
-
-        send(dispatcher, [render.family_menu(
-            catalogue, "Dạ, anh/chị muốn hỏi về thủ tục nào ạ? Anh/chị chọn nhóm thủ tục bên dưới "
-                       "hoặc nhắn tên thủ tục (ví dụ: \"đăng ký tạm trú\").")])
+        text = "" if is_payload else text
+        answered, replies = answer_question(resolver, text, age=_age(tracker),
+                                            previous=tracker.get_slot("procedure"))
+        if replies:
+            send(dispatcher, replies)
+            return _slot(answered)
+        send(dispatcher, [render.family_menu(catalogue, load_texts()("no_procedure"))])
         return []
-
-    @staticmethod
-    def _answer(dispatcher: CollectingDispatcher, procedure_id: str, aspects: List[str]
-                ) -> List[Dict[Text, Any]]:
-        resolver = get_resolver()
-        proc = resolver.catalogue.procedures[procedure_id]
-        if aspects:
-            replies = render.aspect_answer(proc, aspects, resolver.aspects)
-        else:
-            replies = render.summary(proc, resolver.aspects)
-        send(dispatcher, replies)
-        return [SlotSet("procedure", procedure_id)]
 
 
 class ActionBrowseProcedures(Action):
@@ -90,3 +77,6 @@ class ActionBrowseProcedures(Action):
         send(dispatcher, [render.family_list(catalogue, family) if family
                           else render.family_menu(catalogue)])
         return []
+
+
+

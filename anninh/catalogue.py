@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from anninh import CONTENT_DIR
 from anninh.content import ContentError, load_yaml
+from anninh.facts import PLACEHOLDER, Fact, parse_facts
 
 PROCEDURES_DIR = CONTENT_DIR / "procedures"
 
@@ -28,11 +29,11 @@ ASPECT_FIELDS: Dict[str, str] = {
 _TEXT_FIELDS = ("title", "where", "processing_time", "fee", "online")
 _OPTIONAL_TEXT_FIELDS = ("dvc_code", "fee_basis")  # must be present, may be ""
 _LIST_FIELDS = ("aliases", "legal_basis", "documents", "steps", "sources")
-_OPTIONAL_LIST_FIELDS = ("notes", "unconfirmed", "cues")
+_OPTIONAL_LIST_FIELDS = ("notes", "cues")
 _UNCONFIRMABLE = set(ASPECT_FIELDS.values()) | {"notes"}
 REQUIRED_FIELDS = ("id",) + _TEXT_FIELDS + _OPTIONAL_TEXT_FIELDS + _LIST_FIELDS \
     + ("notes", "unconfirmed", "verified_on")
-KNOWN_FIELDS = set(REQUIRED_FIELDS) | {"applies_to_age_under", "cues"}
+KNOWN_FIELDS = set(REQUIRED_FIELDS) | {"applies_to_age_under", "cues", "facts"}
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,19 @@ class Procedure:
     file: str
     cues: Tuple[str, ...] = ()
     applies_to_age_under: Optional[int] = None
+    facts: Tuple[Fact, ...] = ()
+    # field -> fragments: only the items/sentences of that field containing one are unconfirmed
+    unconfirmed_parts: Tuple[Tuple[str, str], ...] = ()
 
     def is_unconfirmed(self, field_name: str) -> bool:
+        """The whole field is unconfirmed."""
         return field_name in self.unconfirmed
+
+    def unconfirmed_fragments(self, field_name: str) -> Tuple[str, ...]:
+        return tuple(text for name, text in self.unconfirmed_parts if name == field_name)
+
+    def has_unconfirmed(self, field_name: str) -> bool:
+        return self.is_unconfirmed(field_name) or bool(self.unconfirmed_fragments(field_name))
 
 
 @dataclass(frozen=True)
@@ -149,10 +160,14 @@ def _parse_procedure(raw: Any, family_id: str, path: Path, index: int,
     pid = values.get("id", "")
     if pid and not pid.startswith(family_id + "."):
         problem("id", f"mã thủ tục phải bắt đầu bằng '{family_id}.' (tên nhóm của tệp)")
-    for name in values.get("unconfirmed", ()):
-        if name not in _UNCONFIRMABLE:
-            problem("unconfirmed", f"'{name}' không phải tên trường có thể đánh dấu "
-                                   f"(chọn trong: {', '.join(sorted(_UNCONFIRMABLE))})")
+    whole, parts = _parse_unconfirmed(raw.get("unconfirmed", []), values, problem)
+    values["unconfirmed"] = whole
+    for name in ("title",) + _TEXT_FIELDS + ("fee_basis",):
+        if values.get(name) and PLACEHOLDER.search(values[name]):
+            problem(name, "còn chỗ để trống hoặc ký hiệu tạm ({…}, <…>, TODO, ...): người dân sẽ thấy")
+    for name in ("legal_basis", "documents", "steps", "notes"):
+        if any(PLACEHOLDER.search(v) for v in values.get(name, ())):
+            problem(name, "còn chỗ để trống hoặc ký hiệu tạm ({…}, <…>, TODO, ...): người dân sẽ thấy")
     verified = raw.get("verified_on")
     if "verified_on" in raw:
         if isinstance(verified, str):
@@ -170,10 +185,56 @@ def _parse_procedure(raw: Any, family_id: str, path: Path, index: int,
         problem("applies_to_age_under", "cần một số tuổi, ví dụ 14")
         age = None
 
+    facts = parse_facts(raw.get("facts"), entry, verified if isinstance(verified, dt.date) else None,
+                        path, today, problems)
     if len(problems) > bad:
         return None
     return Procedure(family=family_id, verified_on=verified, file=str(path),
-                     applies_to_age_under=age, **values)
+                     applies_to_age_under=age, facts=facts, unconfirmed_parts=parts, **values)
+
+
+def _parse_unconfirmed(raw: Any, values: Dict[str, Any], problem) -> Tuple[Tuple[str, ...],
+                                                                          Tuple[Tuple[str, str], ...]]:
+    """``unconfirmed`` lists whole fields (``fee``) or single facts of a field
+    (``{field: fee, contains: ô tô}``: only the items/sentences containing "ô tô")."""
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        problem("unconfirmed", "cần một danh sách tên trường hoặc {field: ..., contains: ...}")
+        return (), ()
+    whole: List[str] = []
+    parts: List[Tuple[str, str]] = []
+    for item in raw:
+        name, contains = (item, None) if isinstance(item, str) else (
+            (item.get("field"), item.get("contains")) if isinstance(item, dict) else (None, None))
+        if name not in _UNCONFIRMABLE:
+            problem("unconfirmed", f"'{name}' không phải tên trường có thể đánh dấu "
+                                   f"(chọn trong: {', '.join(sorted(_UNCONFIRMABLE))})")
+            continue
+        if contains is None:
+            whole.append(name)
+            continue
+        value = values.get(name)
+        text = " ".join(value) if isinstance(value, tuple) else str(value or "")
+        if not isinstance(contains, str) or not contains.strip() or contains.strip() not in text:
+            problem("unconfirmed", f"không thấy đoạn '{contains}' trong trường '{name}'")
+            continue
+        parts.append((name, contains.strip()))
+    return tuple(whole), tuple(parts)
+
+
+def stale_entries(catalogue: "Catalogue", today: dt.date, max_age_days: int
+                  ) -> List[Tuple[str, str, dt.date]]:
+    """(file, entry, verified_on) of every procedure and fact checked more than ``max_age_days``
+    ago: laws change every year, so editors re-check them."""
+    out = []
+    limit = today - dt.timedelta(days=max_age_days)
+    for proc in catalogue.procedures.values():
+        if proc.verified_on < limit:
+            out.append((proc.file, proc.id, proc.verified_on))
+        out += [(proc.file, f"{proc.id} › {f.id}", f.verified_on) for f in proc.facts
+                if f.verified_on < limit and f.verified_on != proc.verified_on]
+    return out
 
 
 def _load_family_file(path: Path, today: dt.date, problems: List[ContentError]

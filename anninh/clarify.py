@@ -5,6 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
+from anninh.answer_texts import load_texts
 from anninh.content import ContentError, load_yaml, require_mapping
 from anninh.lexicon import LEXICON_DIR
 from anninh.render import Reply
@@ -38,13 +39,10 @@ def first_miss(ranking: Sequence[Dict], labels: Dict[str, Tuple[str, str]]) -> R
                 buttons.append({"title": label, "payload": payload})
     if not buttons:
         buttons = [{"title": labels["greet"][0], "payload": labels["greet"][1]}]
-    return Reply("Dạ, em chưa hiểu rõ ý anh/chị. Có phải anh/chị muốn hỏi về một trong các nội "
-                 "dung sau không ạ? Anh/chị cũng có thể nhắn lại ngắn gọn hơn.", buttons)
+    return Reply(load_texts()("first_miss"), buttons)
 
 
 def second_miss(labels: Dict[str, Tuple[str, str]]) -> Reply:
     buttons = [{"title": labels[i][0], "payload": labels[i][1]}
                for i in ("ask_hotline", "human_handoff", "browse_procedures") if i in labels]
-    return Reply("Dạ, xin lỗi anh/chị, em vẫn chưa hiểu được câu hỏi. Anh/chị có thể liên hệ "
-                 "trực tiếp Công an cấp xã nơi mình ở hoặc nhắn \"gặp cán bộ\". Nếu khẩn cấp, "
-                 "hãy gọi ngay 113 (Công an), 114 (Cứu hỏa), 115 (Cấp cứu).", buttons)
+    return Reply(load_texts()("second_miss"), buttons)

@@ -117,14 +117,17 @@ class PhraseIndex:
                 best[match.key] = match.score
         return best
 
+    def outermost_matches(self, words: Sequence[str]) -> List[Match]:
+        """Matches that do not lie inside a longer match of another key."""
+        found = self.matches(words)
+        return [m for m in found
+                if not any(o.key != m.key and o.start <= m.start and m.end <= o.end
+                           and (o.end - o.start) > (m.end - m.start) for o in found)]
+
     def outermost(self, words: Sequence[str]) -> Dict[str, int]:
         """Like ``scores``, ignoring matches that lie inside a longer match of another key
         ("bao nhiêu" inside "bao nhiêu ngày")."""
-        found = self.matches(words)
-        kept = [m for m in found
-                if not any(o.key != m.key and o.start <= m.start and m.end <= o.end
-                           and (o.end - o.start) > (m.end - m.start) for o in found)]
         best: Dict[str, int] = {}
-        for match in kept:
+        for match in self.outermost_matches(words):
             best[match.key] = max(best.get(match.key, 0), match.score)
         return best

@@ -5,6 +5,8 @@ then checks the training data against the domain.
 """
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 import sys
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import Callable, Iterable, List, Optional, Set
 import yaml
 
 from anninh import CONTENT_DIR, PROJECT_ROOT
-from anninh.catalogue import Catalogue, CatalogueError, load_catalogue
+from anninh.catalogue import Catalogue, CatalogueError, load_catalogue, stale_entries
 from anninh.content import ContentError, load_yaml, print_problems
 
 # An id referenced from training data, stories or tests: entities in stories, button payloads.
@@ -60,6 +62,20 @@ def intent_labels_known(domain_file: Path, labels_file: Path) -> List[ContentErr
             for name in load_intent_labels(labels_file) if name not in intents]
 
 
+STALE_ENV = "CATALOGUE_MAX_AGE_DAYS"
+DEFAULT_MAX_AGE_DAYS = 183  # six months: laws here change every year
+
+
+def stale_warnings(catalogue: Catalogue, today: Optional[dt.date] = None) -> List[ContentError]:
+    """Entries whose ``verified_on`` is older than CATALOGUE_MAX_AGE_DAYS (default six months)."""
+    raw = os.environ.get(STALE_ENV, "")
+    max_age = int(raw) if raw.strip().isdigit() else DEFAULT_MAX_AGE_DAYS
+    return [ContentError(file, f"kiểm tra lần cuối ngày {day.isoformat()}, đã quá {max_age} ngày: "
+                               "cần đối chiếu lại với văn bản mới nhất rồi sửa verified_on",
+                         entry=entry, field="verified_on")
+            for file, entry, day in stale_entries(catalogue, today or dt.date.today(), max_age)]
+
+
 def run(root: Path = PROJECT_ROOT, warnings: Optional[List[ContentError]] = None) -> List[ContentError]:
     """Every error in the content; notices that need no fix (a unit without a phone number yet)
     go to ``warnings`` when a list is given."""
@@ -78,6 +94,12 @@ def run(root: Path = PROJECT_ROOT, warnings: Optional[List[ContentError]] = None
     content = root / "content"
     problems: List[ContentError] = []
     catalogue = _check(lambda: load_catalogue(content / "procedures"), problems)
+    from anninh.answer_texts import check_texts
+    from anninh.resolver import load_questions
+    problems += check_texts(content / "procedure_texts.yml")
+    _check(lambda: load_questions(content / "lexicon" / "questions.yml"), problems)
+    if isinstance(catalogue, Catalogue) and warnings is not None:
+        warnings += stale_warnings(catalogue)
     _check(lambda: load_lexicon(content / "lexicon"), problems)
     _check(lambda: load_aspects(content / "lexicon" / "aspects.yml"), problems)
     _check(lambda: load_places(content / "places.yml"), problems)
@@ -109,10 +131,14 @@ def main() -> int:
     problems = run(warnings=warnings)
     if warnings:
         print(f"{len(warnings)} lưu ý (không chặn, nhưng cần bổ sung khi có nguồn chính thức):")
-        for w in warnings[:5]:
+        stale = [w for w in warnings if w.field == "verified_on"]
+        for w in stale:
             print(f"  ! {w}")
-        if len(warnings) > 5:
-            print(f"  … và {len(warnings) - 5} lưu ý nữa (xem tất cả: .venv/bin/python -m anninh.directory)")
+        others = [w for w in warnings if w.field != "verified_on"]
+        for w in others[:5]:
+            print(f"  ! {w}")
+        if len(others) > 5:
+            print(f"  … và {len(others) - 5} lưu ý nữa (xem tất cả: .venv/bin/python -m anninh.directory)")
     if print_problems(problems):
         return 1
     print("✓ Nội dung hợp lệ: danh mục thủ tục, từ điển, địa danh, số khẩn cấp, danh bạ đơn vị, "

@@ -35,6 +35,8 @@ EXPECTED = {
     "can_cuoc.cap_lai": "Cấp lại thẻ căn cước",
     "can_cuoc.dinh_danh_dien_tu": "Cấp tài khoản định danh điện tử mức độ 2",
     "pccc.tham_dinh_thiet_ke": "Thẩm định thiết kế về phòng cháy và chữa cháy",
+    "pccc.kiem_dinh": "Kiểm định phương tiện phòng cháy và chữa cháy",
+    "can_cuoc.giay_chung_nhan": "Cấp giấy chứng nhận căn cước",
     "pccc.nghiem_thu": "Kiểm tra kết quả nghiệm thu về phòng cháy và chữa cháy",
     "pccc.huan_luyen": "Huấn luyện, cấp chứng nhận nghiệp vụ phòng cháy, chữa cháy",
     "pccc.phuong_an_chua_chay": "Phương án chữa cháy của cơ sở",

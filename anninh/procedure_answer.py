@@ -1,0 +1,161 @@
+"""Choosing the answer to a procedure question: a fact, an aspect, the overview, or asking back.
+
+Order: a question about fines gets the fine (or "unknown"); a yes/no, eligibility or "already
+expired" question, or one naming an ask phrase of a fact, gets that fact (with its condition
+checked against the age or duration in the message); an aspect question gets the aspect; else the
+overview. Two procedures of two families in one message: the first is answered, the other is a
+button. A message naming no procedure is about the one last answered, when it asks something.
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Sequence, Tuple
+
+from anninh import render
+from anninh.answer_texts import load_texts
+from anninh.fact_search import MIN_SCORE, MIN_SCORE_FOLLOW_UP, FactMatch
+from anninh.facts import quantities
+from anninh.render import Reply
+from anninh.resolver import Resolution, Resolver
+from anninh.text import normalize
+
+FACT_QUESTIONS = ("yes_no", "fine", "expired")
+# Words too common to show that a question and a fact are about the same thing.
+COMMON_WORDS = {"co", "khong", "duoc", "thi", "la", "lam", "phai", "can", "gi", "sao", "a", "nao",
+                "the", "roi", "o", "va", "cho", "em", "toi", "anh", "chi", "minh", "nay", "do", "vay"}
+
+
+def _prefix(result: Resolution) -> List[str]:
+    return [load_texts()("old_district")] if "old_district" in result.questions else []
+
+
+def _family_fact(resolver: Resolver, text: str, procedure_id: str, result: Resolution,
+                 min_score: float) -> Optional[FactMatch]:
+    """A fact of the procedure, else one of its family's other procedures named by an ask phrase
+    ("quá hạn rồi thì sao" about tạm trú is answered by gia hạn's fact)."""
+    own = _find_fact(resolver, text, [procedure_id], result, min_score)
+    if (own is not None and own.phrase) or not any(q in FACT_QUESTIONS for q in result.questions):
+        return own
+    # a fact of the family named by its ask phrase beats one of this procedure found by words only
+    proc = resolver.catalogue.procedures[procedure_id]
+    others = [p for p in resolver.catalogue.families[proc.family].procedure_ids if p != procedure_id]
+    match = _find_fact(resolver, text, others, result, min_score)
+    return match if match is not None and match.phrase else own
+
+
+def _find_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str], result: Resolution,
+               min_score: float = MIN_SCORE) -> Optional[FactMatch]:
+    asks = [q for q in result.questions if q in FACT_QUESTIONS]
+    if "fine" in asks:
+        return resolver.facts.search(text, procedure_ids, kind="fine", min_score=min_score)
+    match = resolver.facts.search(text, procedure_ids, min_score=min_score)
+    if match is None:
+        return None
+    if not match.phrase and not _asks_this(resolver, text, match):
+        return None
+    # With no question word, only an ask phrase written in the message picks a fact, and not
+    # over an aspect asked ("đăng ký tạm trú" alone gets the overview; "con mới sinh cần gì"
+    # gets the papers).
+    return match if (asks or (match.phrase and not result.aspects)) else None
+
+
+def _asks_this(resolver: Resolver, text: str, match: FactMatch) -> bool:
+    """A fact found by its words only (no ask phrase in the message) answers the question if the
+    question names the quantity its condition checks ("ở 10 ngày có cần không"), or if the
+    question's own words are in one of its ask phrases ("có cần" in "có cần đăng ký tạm trú").
+    Otherwise it is only about the same topic ("chưa có hợp đồng thuê nhà thì sao" is not
+    "có cần công chứng hợp đồng không")."""
+    fact = match.fact
+    if fact.condition and fact.condition.quantity in quantities(text):
+        return True
+    asks = [tuple(normalize(a, resolver.abbreviations)) for a in fact.ask]
+    cues = [cue for _, cue in resolver.question_cues(text)]
+    if not any(ask[i:i + len(cue)] == cue for cue in cues for ask in asks
+               for i in range(len(ask) - len(cue) + 1)):
+        return False
+    # ... and the rest of the question (not the procedure's name, not the question words) shares
+    # a word with it: "sổ hộ khẩu còn dùng được không" is not "nộp trực tiếp được không".
+    cue_words = {w for cue in cues for w in cue}
+    rest = set(resolver.content_words(text)) - cue_words - COMMON_WORDS
+    return bool(rest & {w for ask in asks for w in ask})
+
+
+def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: Resolution,
+                     min_score: float = MIN_SCORE, follow_up: bool = False) -> List[Reply]:
+    catalogue = resolver.catalogue
+    proc = catalogue.procedures[procedure_id]
+    prefix = _prefix(result)
+    match = _family_fact(resolver, text, procedure_id, result, min_score)
+    if match is not None:
+        return render.fact_answer(catalogue.procedures[match.fact.procedure], match.fact,
+                                  quantities(text), resolver.aspects, catalogue, prefix)
+    if "fine" in result.questions:
+        return render.unknown_answer(proc, "fine", resolver.aspects, prefix)
+    if result.aspects:
+        return render.aspect_answer(proc, result.aspects, resolver.aspects, prefix)
+    if follow_up or "yes_no" in result.questions or "expired" in result.questions:
+        return render.unknown_answer(proc, "fact", resolver.aspects, prefix)
+    return render.summary(proc, resolver.aspects, prefix)
+
+
+def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
+                    previous: Optional[str] = None) -> Tuple[Optional[str], List[Reply]]:
+    """(procedure answered, replies); no replies when nothing is known (the caller shows the menu)."""
+    catalogue = resolver.catalogue
+    result = resolver.resolve(text, age=age)
+    if result.procedure:
+        replies = answer_procedure(resolver, result.procedure, text, result)
+        if result.second or result.second_family:
+            replies = render.with_second_topic(replies, catalogue, result.second, result.second_family)
+        return result.procedure, replies
+    if result.candidates:
+        # Only the family is known ("CMND 9 số còn dùng được không", "căn cước mấy tuổi phải
+        # làm"): a fact of the family asked for answers it, in the procedure in context first.
+        scope = [previous] if previous in result.candidates else result.candidates
+        match = _find_fact(resolver, text, scope, result) or _find_fact(resolver, text,
+                                                                      result.candidates, result)
+        if match is not None:
+            pid = match.fact.procedure
+            return pid, render.fact_answer(catalogue.procedures[pid], match.fact, quantities(text),
+                                           resolver.aspects, catalogue, _prefix(result))
+    if not result.candidates and previous in catalogue.procedures:
+        replies = answer_follow_up(resolver, text, previous, result)
+        if replies:
+            return previous, replies
+    if result.candidates:
+        family = catalogue.families.get(result.family) if result.family else None
+        aspects = result.aspects
+        reply = render.clarify(catalogue, result.candidates,
+                               aspect=aspects[0] if len(aspects) == 1 else None, family=family,
+                               prefix=_prefix(result))
+        if family is not None and any(q in FACT_QUESTIONS for q in result.questions):
+            # a question the catalogue cannot answer for the family: say so, then offer its procedures
+            reply.text = load_texts()("family_unknown", family=family.title.lower()) + \
+                "\n" + "\n".join(_prefix(result))
+            reply.text = reply.text.strip()
+        return None, [reply]
+    # Nothing named and nothing in context: a fact asked for by its own words, anywhere.
+    match = _find_fact(resolver, text, list(catalogue.procedures), result, MIN_SCORE_FOLLOW_UP)
+    if match is not None and match.phrase:
+        pid = match.fact.procedure
+        return pid, render.fact_answer(catalogue.procedures[pid], match.fact, quantities(text),
+                                       resolver.aspects, catalogue, _prefix(result))
+    return None, []
+
+
+def answer_follow_up(resolver: Resolver, text: str, previous: str,
+                     result: Optional[Resolution] = None, strict: bool = False) -> List[Reply]:
+    """A message naming no procedure, about the one last answered ("còn lệ phí thì sao?",
+    "giữ lại biển số được không", "con em được 2 tháng rồi có sao không"). ``strict`` (after the
+    NLU was unsure): only a fact found by its ask phrase or a clear question."""
+    result = result or resolver.resolve(text)
+    asks = [q for q in result.questions if q in FACT_QUESTIONS]
+    match = _family_fact(resolver, text, previous, result, MIN_SCORE_FOLLOW_UP)
+    if match is not None:
+        proc = resolver.catalogue.procedures[match.fact.procedure]
+        return render.fact_answer(proc, match.fact, quantities(text), resolver.aspects,
+                                  resolver.catalogue, _prefix(result))
+    if strict:
+        return []
+    if result.aspects or asks:
+        return answer_procedure(resolver, previous, text, result, MIN_SCORE_FOLLOW_UP, follow_up=True)
+    return []
