@@ -10,6 +10,7 @@
 | ``CONSOLE_PAGE_SIZE`` | 25 | reports per inbox page |
 | ``REPORTS_DB_URL`` (+ ``REPORTS_DB_SCHEMA``) | ``var/reports.db`` | the reports database (shared with the assistant) |
 | ``REPORTS_ATTACHMENTS_DIR`` | ``var/attachments`` | stored photos and videos |
+| ``HANDOFF_OVERDUE_MINUTES`` | 30 | a conversation nobody took within this time is flagged overdue |
 | ``TRACKER_DB_URL`` | the SQLite file of ``$REPORTS_TRACKER_ENDPOINTS`` (``endpoints.yml``) | the assistant's conversations, read only |
 """
 from __future__ import annotations
@@ -73,11 +74,13 @@ class Settings:
     attachments_dir: Optional[Path] = None
     tracker_db_url: Optional[str] = None
     page_size: int = 25
+    handoff_overdue_minutes: float = 30.0
     extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> "Settings":
         from anninh.console.transcript import tracker_db_url
+        from anninh.reports.handoff import overdue_minutes
         from anninh.reports.attachments import default_attachments_dir
         return cls(
             host=os.environ.get("CONSOLE_HOST", "").strip() or "127.0.0.1",
@@ -92,4 +95,5 @@ class Settings:
             db_schema=os.environ.get("REPORTS_DB_SCHEMA") or None,
             attachments_dir=default_attachments_dir(),
             tracker_db_url=tracker_db_url(),
+            handoff_overdue_minutes=overdue_minutes(),
         )
