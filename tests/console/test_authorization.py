@@ -164,8 +164,8 @@ def test_own_unit_officer_sees_report_photo_and_conversation(console, report_a, 
              [("user", "toi muon bao tin, sdt 0912345678"), ("bot", "Dạ, xin mô tả sự việc")])
     browser = console.session("officer_a")
     page = browser.get(f"/?tab=all&q={report_a}")
-    assert page.status_code == 200 and report_a in page.text
-    assert report_b not in browser.get(f"/?tab=all&q={report_b}").text
+    assert page.status_code == 200 and f'class="code">{report_a}<' in page.text
+    assert f'class="code">{report_b}<' not in browser.get(f"/?tab=all&q={report_b}").text
     page = browser.get(f"/r/{report_a}")
     assert page.status_code == 200
     assert "openstreetmap.org/?mlat=22.665700" in page.text
