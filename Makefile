@@ -63,6 +63,7 @@ test: validate train
 bench: train
 	$(BIN)/python bench/run_bench.py
 	$(BIN)/python bench/console_bench.py
+	$(BIN)/python bench/figures_bench.py
 
 clean:
 	rm -rf models results var .pytest_cache
