@@ -22,8 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from console_bench import PASSWORD, login, measure, pct, seed  # noqa: E402
-from devtools.servers import Server, free_port  # noqa: E402
+from console_bench import login, measure, pct, seed, start_server  # noqa: E402
 
 FAMILIES = ("xe", "cu_tru", "can_cuoc", "pccc", "khac")
 
@@ -68,7 +67,6 @@ def main() -> int:
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--requests", type=int, default=24)
     args = ap.parse_args()
-    from anninh.reports.accounts import AccountStore
     from anninh.reports.figures import Month
     from anninh.reports.store import ReportStore
     from anninh.reports.units import all_units
@@ -84,16 +82,7 @@ def main() -> int:
         seed_tracker(tmp / "tracker.db", args.events, ["oa1", "oa2", "oa3"])
         print(f"  seeded in {time.perf_counter() - t0:.0f} s", flush=True)
         units = all_units()
-        commune = next(u for u in units if u.kind == "commune")
-        accounts = AccountStore(store.engine)
-        accounts.create("bench_admin", PASSWORD, display_name="admin", unit_id=units[0].id, role="admin", actor="bench")
-        accounts.create("bench_head", PASSWORD, display_name="head", unit_id=commune.id, role="unit_head", actor="bench")
-        port = free_port()
-        server = Server("console", [sys.executable, "-m", "anninh.console"], f"http://127.0.0.1:{port}/healthz",
-                        tmp / "console.log", {"REPORTS_DB_URL": url, "CONSOLE_PORT": str(port),
-                                              "CONSOLE_SECRET_KEY": "b" * 48,
-                                              "TRACKER_DB_URL": f"sqlite:///{tmp / 'tracker.db'}"}).wait_ready(60)
-        base = f"http://127.0.0.1:{port}"
+        server, base = start_server(store, tmp, url, None)
         head, admin = login(base, "bench_head"), login(base, "bench_admin")
         months = [Month.parse(None)]
         while len(months) < 12:
