@@ -27,16 +27,19 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from anninh.reports.model import TERMINAL_STATUSES
+from anninh.reports.privacy import get_logger
 from anninh.reports.schema import handoffs as handoffs_t
 from anninh.reports.schema import reports as reports_t
 from anninh.reports.timeutil import utcnow, vn_day_start_utc
 
+log = get_logger(__name__)
 EPOCH = datetime(1970, 1, 1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Month:
     year: int
     month: int
@@ -195,15 +198,11 @@ def conversation_figures(tracker: Optional[Engine], month: Month, oas: Optional[
     params = {"a": (start - EPOCH).total_seconds(), "b": (end - EPOCH).total_seconds()}
     extra, more = _sender_filter(oas)
     params.update(more)
-    with tracker.connect() as conn:
-        row = conn.execute(text(
-            "SELECT COUNT(DISTINCT CASE WHEN type_name = 'user' THEN sender_id END), "
-            "SUM(CASE WHEN type_name = 'user' THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN type_name = 'bot' THEN 1 ELSE 0 END) FROM events "
-            "WHERE timestamp >= :a AND timestamp < :b AND type_name IN ('user', 'bot')" + extra), params).first()
-        slots = conn.execute(text(
-            "SELECT data FROM events WHERE timestamp >= :a AND timestamp < :b AND type_name = 'slot' "
-            "AND data LIKE '%\"procedure\"%'" + extra), params).scalars().all()
+    try:
+        row, slots = _tracker_rows(tracker, params, extra)
+    except SQLAlchemyError as exc:
+        log.warning("tracker store not readable for the figures: %s", type(exc).__name__)
+        return
     f.conversations, f.citizen_messages, f.assistant_messages = (int(x or 0) for x in row)
     for raw in slots:
         try:
@@ -216,14 +215,42 @@ def conversation_figures(tracker: Optional[Engine], month: Month, oas: Optional[
             f.procedures_by_family[family] = f.procedures_by_family.get(family, 0) + 1
 
 
+def _tracker_rows(tracker: Engine, params: Dict[str, Any], extra: str):
+    with tracker.connect() as conn:
+        row = conn.execute(text(
+            "SELECT COUNT(DISTINCT CASE WHEN type_name = 'user' THEN sender_id END), "
+            "SUM(CASE WHEN type_name = 'user' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN type_name = 'bot' THEN 1 ELSE 0 END) FROM events "
+            "WHERE timestamp >= :a AND timestamp < :b AND type_name IN ('user', 'bot')" + extra), params).first()
+        slots = conn.execute(text(
+            "SELECT data FROM events WHERE timestamp >= :a AND timestamp < :b AND type_name = 'slot' "
+            "AND data LIKE '%\"procedure\"%'" + extra), params).scalars().all()
+    return row, slots
+
+
+CONVERSATION_FIELDS = ("conversations", "citizen_messages", "assistant_messages", "procedures_by_family")
+
+
+def conversations_of(tracker: Optional[Engine], month: Month, unit: Optional[str]) -> Dict[str, Any]:
+    """The tracker store's part of the figures (the costly one: Rasa's ``events`` table has no
+    index on time), as a mapping a caller may keep: a past month's conversations do not change."""
+    f = Figures(unit=unit, month=month.key)
+    conversation_figures(tracker, month, unit_oas(unit), f)
+    return {k: getattr(f, k) for k in CONVERSATION_FIELDS}
+
+
 def compute(engine: Engine, month: Month, unit: Optional[str], *, tracker: Optional[Engine] = None,
-            overdue_minutes: float = 30.0, now: Optional[datetime] = None) -> Figures:
-    """Every figure of ``unit`` (None = the province) for ``month``."""
+            overdue_minutes: float = 30.0, now: Optional[datetime] = None,
+            conversations: Optional[Dict[str, Any]] = None) -> Figures:
+    """Every figure of ``unit`` (None = the province) for ``month``; ``conversations``: the
+    tracker store's part already computed (``conversations_of``)."""
     f = Figures(unit=unit, month=month.key)
     units = [unit] if unit is not None else None
     report_figures(engine, month, units, f, now)
     handoff_figures(engine, month, units, f, overdue_minutes, now)
-    conversation_figures(tracker, month, unit_oas(unit), f)
+    for key, value in (conversations if conversations is not None
+                       else conversations_of(tracker, month, unit)).items():
+        setattr(f, key, value)
     return f
 
 

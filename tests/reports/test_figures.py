@@ -80,3 +80,9 @@ def test_conversations_from_rasa_tracker_store(tmp_path):
     none = F.Figures(unit="y", month=MARCH.key)
     F.conversation_figures(tracker, MARCH, [], none)  # a unit without an OA of its own
     assert none.conversations is None
+
+
+def test_unreadable_tracker_store_leaves_the_conversations_empty(tmp_path):
+    missing = create_engine(f"sqlite:///file:{tmp_path / 'none.db'}?mode=ro&uri=true", future=True)
+    part = F.conversations_of(missing, MARCH, None)
+    assert part["conversations"] is None and part["procedures_by_family"] == {}

@@ -46,11 +46,20 @@ def _unit() -> Optional[str]:
     return policy.figure_unit(current_user, (request.args.get("unit") or "").strip() or None)
 
 
+CONVERSATIONS_TTL_S = {"current": 300.0, "past": 3600.0}
+
+
 def _figures(month: F.Month, unit: Optional[str]) -> F.Figures:
+    """Reports and handoffs: kept 10 s (they change all the time). The conversations, read from the
+    tracker store's unindexed events table: kept 5 minutes for the current month, an hour for a
+    past one (its conversations are over)."""
     svc = _svc()
+    ttl = CONVERSATIONS_TTL_S["past" if month < F.Month.parse(None) else "current"]
+    conversations = _cached((id(svc.store), "conversations", unit, month.key),
+                            lambda: F.conversations_of(svc.transcripts.engine(), month, unit), ttl)
     return _cached((id(svc.store), "figures", unit, month.key), lambda: F.compute(
-        svc.store.engine, month, unit, tracker=svc.transcripts.engine(),
-        overdue_minutes=svc.settings.handoff_overdue_minutes))
+        svc.store.engine, month, unit, overdue_minutes=svc.settings.handoff_overdue_minutes,
+        conversations=conversations))
 
 
 def _compare(month: F.Month) -> List[F.Figures]:
