@@ -25,7 +25,7 @@ def _font() -> font_manager.FontProperties:
 
 
 def bar_chart(title: str, labels: Sequence[str], series: Sequence[Tuple[str, Sequence[Optional[float]]]],
-              *, width_in: float = 7.0) -> bytes:
+              *, width_in: float = 5.0) -> bytes:
     """Horizontal bars: one group per label, one bar per series (name, values); SVG bytes.
     Missing values (None) are drawn as 0 and the table next to the chart shows them empty."""
     font = _font()
@@ -51,6 +51,8 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Tuple[str, Seq
     ax.spines["top"].set_visible(False)
     ax.spines["right"].set_visible(False)
     ax.margins(x=0.15)
+    top = max([float(v or 0) for _, values in series for v in values] or [0])
+    ax.set_xlim(left=0, right=None if top > 0 else 1)
     if len(series) > 1:
         ax.legend(prop=font, fontsize=8, loc="lower right")
     fig.tight_layout()

@@ -13,6 +13,7 @@ from anninh.reports import figures as F
 from anninh.reports.handoff import HandoffStore
 from tests.console.harness import Console, add_chat, add_handoff
 from tests.console.test_authorization import ROUTES
+from tests.console.test_browser import driver  # noqa: F401 (fixture)
 
 HANDOFF_ROUTES = sorted(e for e, v in ROUTES.items() if v[2] == "handoff")
 FIGURE_ROUTES = sorted(e for e, v in ROUTES.items() if v[2] == "figures")
@@ -141,3 +142,32 @@ def test_figures_are_for_heads_of_their_unit_and_admins(console):
     compare = list(csv.reader(io.StringIO(admin.get("/figures/csv/compare").content.decode("utf-8-sig"))))
     assert {unit_a, console.units["B"].name} <= {r[2] for r in compare[1:]}
     assert admin.get("/figures/?month=2026-13").status_code == 400
+
+
+def test_figures_charts_render_in_a_real_browser_on_a_phone(console, driver):  # noqa: F811
+    """Headless Chromium, phone-sized: every chart of the figures page loads (an SVG the browser
+    can draw) and nothing is wider than the screen; the waiting list fits as well."""
+    from tests.console.test_browser import login, shot
+    console.new_report("A", "Trộm chó", tag="fig-browser")
+    driver.set_window_size(390, 844)
+    login(driver, console, "head_a")
+    for path in ("/figures/", "/h/", "/figures/summary"):
+        driver.get(console.url(path))
+        driver.execute_script("return document.readyState")
+        loaded = driver.execute_script(
+            "return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+        assert all(loaded), (path, loaded)
+        wide = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        assert wide <= 1, (path, wide)
+        shot(driver, f"desk-{path.strip('/').replace('/', '-') or 'root'}-{console.store.engine.dialect.name}")
+    driver.get(console.url("/figures/"))
+    assert len(driver.find_elements("css selector", "img.chart")) == 6
+    # printed (or saved as PDF), the summary drops the console's menu and links
+    driver.get(console.url("/figures/summary"))
+    assert driver.find_element("css selector", "header.top").is_displayed()
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    assert not driver.find_element("css selector", "header.top").is_displayed()
+    assert not driver.find_element("css selector", ".no-print").is_displayed()
+    assert driver.find_element("css selector", ".summary h1").is_displayed()
+    import base64
+    assert base64.b64decode(driver.print_page()).startswith(b"%PDF")
