@@ -77,3 +77,25 @@ def test_officer_tool_take_reply_hand_back(db, zalo):  # noqa: F811
     res = run("reply", str(req.id), "muộn rồi", "--notifier", NOTIFIER)
     assert res.returncode != 0 and "no longer open" in (res.stdout + res.stderr)
     store.close()
+
+
+def test_revision_0005_keeps_open_requests(db):
+    """A database at revision 0004 with an open request: after the upgrade the request is still
+    open, nobody took it, no replies; then it can be taken."""
+    from sqlalchemy import text
+
+    from anninh.reports.db import writer
+    from anninh.reports.migrations import current_version, migrate
+    engine = db.engine()
+    migrate(engine, target=4)
+    now = utcnow()
+    with writer(engine).begin() as conn:
+        conn.execute(text("INSERT INTO report_handoffs (channel, sender_id, oa_id, unit, status, transcript, "
+                          "requested_at, expires_at) VALUES ('zalo', 'oa1:old', 'oa1', :u, 'open', '[]', :r, :e)"),
+                     {"u": UNIT, "r": now, "e": now + timedelta(hours=8)})
+    assert migrate(engine) == [5] and current_version(engine) == 5
+    h = HandoffStore(engine)
+    [old] = h.waiting(units=[UNIT])
+    assert old.taken_by is None and old.taken_at is None and h.replies(old.id) == []
+    assert h.take(old.id, actor="officer_a").taken_by == "officer_a"
+    engine.dispose()

@@ -45,6 +45,23 @@ def _replies(h):
              "error": r.error or "", "error_code": r.error_code} for r in _store().replies(h.id)]
 
 
+@bp.app_context_processor
+def waiting_badge():
+    """How many citizens wait for an officer of the account's units (and how many too long), for
+    the menu of every page; counted again at most every few seconds."""
+    if not current_user or not current_user.is_authenticated:
+        return {}
+    from anninh.console.figures import _cached
+    svc = _svc()
+    units = policy.visible_units(current_user)
+    minutes = svc.settings.handoff_overdue_minutes
+
+    def count():
+        store = _store()
+        return {"waiting": len(store.waiting(units=units)), "overdue": store.overdue_count(minutes, units=units)}
+    return {"handoff_badge": _cached((id(svc.store), "handoffs", None if units is None else tuple(units)), count)}
+
+
 @bp.route("/")
 def waiting():
     minutes = _svc().settings.handoff_overdue_minutes
