@@ -73,6 +73,7 @@ bench: train
 	$(BIN)/python scripts/eval_multiturn.py --min-full 0
 	$(BIN)/python bench/console_bench.py
 	$(BIN)/python bench/dialogue_bench.py
+	$(BIN)/python bench/figures_bench.py
 
 clean:
 	rm -rf models results var .pytest_cache

@@ -104,10 +104,26 @@ def measure(session: requests.Session, url_of: Callable[[int], str], n: int) -> 
     return times
 
 
-def run_backend(backend: str, n_reports: int, n_requests: int) -> Optional[Dict[str, List[float]]]:
+def start_server(store, tmp: Path, url: str, schema: Optional[str]):
+    """Accounts bench_admin (province) and bench_head (a commune), and a console server over
+    ``url`` reading the tracker store ``tmp/tracker.db``; (server, base URL)."""
     from anninh.reports.accounts import AccountStore
-    from anninh.reports.store import ReportStore
     from anninh.reports.units import all_units
+    units = all_units()
+    commune = next(u for u in units if u.kind == "commune")
+    accounts = AccountStore(store.engine)
+    accounts.create("bench_admin", PASSWORD, display_name="admin", unit_id=units[0].id, role="admin", actor="bench")
+    accounts.create("bench_head", PASSWORD, display_name="head", unit_id=commune.id, role="unit_head", actor="bench")
+    port = free_port()
+    server = Server("console", [sys.executable, "-m", "anninh.console"], f"http://127.0.0.1:{port}/healthz",
+                    tmp / "console.log", {"REPORTS_DB_URL": url, "REPORTS_DB_SCHEMA": schema or "",
+                                          "CONSOLE_PORT": str(port), "CONSOLE_SECRET_KEY": "b" * 48,
+                                          "TRACKER_DB_URL": f"sqlite:///{tmp / 'tracker.db'}"}).wait_ready(60)
+    return server, f"http://127.0.0.1:{port}"
+
+
+def run_backend(backend: str, n_reports: int, n_requests: int) -> Optional[Dict[str, List[float]]]:
+    from anninh.reports.store import ReportStore
     tmp = Path(tempfile.mkdtemp(prefix="console-bench-"))
     schema = None
     if backend == "sqlite":
@@ -128,17 +144,7 @@ def run_backend(backend: str, n_reports: int, n_requests: int) -> Optional[Dict[
         t0 = time.perf_counter()
         codes = seed(store, n_reports)
         print(f"  {backend}: {n_reports} reports inserted in {time.perf_counter() - t0:.0f} s", flush=True)
-        units = all_units()
-        commune = next(u for u in units if u.kind == "commune")
-        accounts = AccountStore(store.engine)
-        accounts.create("bench_admin", PASSWORD, display_name="admin", unit_id=units[0].id, role="admin", actor="bench")
-        accounts.create("bench_head", PASSWORD, display_name="head", unit_id=commune.id, role="unit_head", actor="bench")
-        port = free_port()
-        server = Server("console", [sys.executable, "-m", "anninh.console"], f"http://127.0.0.1:{port}/healthz",
-                        tmp / "console.log", {"REPORTS_DB_URL": url, "REPORTS_DB_SCHEMA": schema or "",
-                                              "CONSOLE_PORT": str(port), "CONSOLE_SECRET_KEY": "b" * 48,
-                                              "TRACKER_DB_URL": f"sqlite:///{tmp / 'tracker.db'}"}).wait_ready(60)
-        base = f"http://127.0.0.1:{port}"
+        server, base = start_server(store, tmp, url, schema)
         head, admin = login(base, "bench_head"), login(base, "bench_admin")
         rng = random.Random(3)
         return {

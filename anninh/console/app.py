@@ -73,11 +73,12 @@ def create_app(settings: Optional[Settings] = None, *, store: Any = None) -> Fla
     )
     app.extensions["anninh"] = open_services(settings, store=store)
     from anninh.console import auth, filters
-    from anninh.console.views import accounts, attachments, exports, handling, reports
+    from anninh.console.views import accounts, attachments, exports, figures, handling, handoffs, reports
     auth.init(app)  # first: anonymous requests go to the login page before any other check
     CSRFProtect(app)
     filters.init(app)
-    for bp in (auth.bp, reports.bp, handling.bp, attachments.bp, exports.bp, accounts.bp):
+    for bp in (auth.bp, reports.bp, handling.bp, attachments.bp, exports.bp, accounts.bp, handoffs.bp,
+               figures.bp):
         app.register_blueprint(bp)
 
     @app.route("/healthz")

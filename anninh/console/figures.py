@@ -13,11 +13,11 @@ _lock = threading.Lock()
 _cache: Dict[Tuple[Any, ...], Tuple[float, Any]] = {}
 
 
-def _cached(key: Tuple[Any, ...], compute):
+def _cached(key: Tuple[Any, ...], compute, ttl: float = TTL_S):
     now = time.monotonic()
     with _lock:
         hit = _cache.get(key)
-        if hit is not None and now - hit[0] < TTL_S:
+        if hit is not None and now - hit[0] < ttl:
             return hit[1]
     value = compute()
     with _lock:

@@ -92,3 +92,45 @@ def require_admin(account: Any) -> None:
 def assignable_units(account: Any) -> Optional[List[str]]:
     """Accounts of these units can be chosen as assignee (None = any)."""
     return visible_units(account)
+
+
+# --- conversations waiting for an officer (handoff requests) --------------------------------
+# Every active account of the request's unit sees it, takes it, replies and hands back; a request
+# a colleague took is theirs: only the unit head or an administrator takes it over.
+
+def can_view_handoff(account: Any, handoff: Any) -> bool:
+    if not account or not account.active or handoff is None:
+        return False
+    return is_admin(account) or bool(handoff.unit) and handoff.unit == account.unit_name
+
+
+def may_answer_handoff(account: Any, handoff: Any) -> bool:
+    """Reply / hand back: the officer who took it, or the unit head / an administrator."""
+    return can_view_handoff(account, handoff) and (
+        handoff.taken_by in (None, account.username) or is_admin(account) or is_head(account))
+
+
+def require_handoff(account: Any, handoff: Any, *, answer: bool = False) -> None:
+    """404 when the request is not visible; 403 when a colleague holds it."""
+    if not can_view_handoff(account, handoff):
+        abort(404)
+    if answer and not may_answer_handoff(account, handoff):
+        abort(403)
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+def can_see_figures(account: Any) -> bool:
+    return is_admin(account) or is_head(account)
+
+
+def figure_unit(account: Any, unit: Optional[str]) -> Optional[str]:
+    """The unit whose figures are asked (None = the province, all units: administrators only);
+    403 for officers, and for a unit head asking another unit or the province."""
+    if not can_see_figures(account):
+        abort(403)
+    if is_admin(account):
+        return unit or None
+    if unit and unit != account.unit_name:
+        abort(403)
+    return account.unit_name

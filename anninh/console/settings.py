@@ -11,6 +11,7 @@
 | ``CONSOLE_PAGE_SIZE`` | 25 | reports per inbox page |
 | ``REPORTS_DB_URL`` (+ ``REPORTS_DB_SCHEMA``) | ``var/reports.db`` | the reports database (shared with the assistant) |
 | ``REPORTS_ATTACHMENTS_DIR`` | ``var/attachments`` | stored photos and videos |
+| ``HANDOFF_OVERDUE_MINUTES`` | 30 | a conversation nobody took within this time is flagged overdue |
 | ``TRACKER_DB_URL`` | the SQLite file of ``$REPORTS_TRACKER_ENDPOINTS`` (``endpoints.yml``) | the assistant's conversations, read only |
 """
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Settings:
     attachments_dir: Optional[Path] = None
     tracker_db_url: Optional[str] = None
     page_size: int = 25
+    handoff_overdue_minutes: float = 30.0
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -68,6 +70,7 @@ class Settings:
         import pydantic
 
         from anninh.console.transcript import tracker_db_url
+        from anninh.reports.handoff import overdue_minutes
         from anninh.reports.attachments import default_attachments_dir
         from anninh.settings import ConsoleSettings
         try:
@@ -87,4 +90,5 @@ class Settings:
             db_schema=env.reports_db_schema or None,
             attachments_dir=default_attachments_dir(),
             tracker_db_url=tracker_db_url(),
+            handoff_overdue_minutes=overdue_minutes(),
         )

@@ -67,6 +67,10 @@ class TranscriptReader:
                 self._engine = create_engine(parsed, future=True, pool_pre_ping=True)
         return self._engine
 
+    def engine(self) -> Optional[Engine]:
+        """The read-only engine of the tracker store (None when not configured)."""
+        return self._get_engine()
+
     def lines(self, sender_id: Optional[str]) -> List[Line]:
         """The messages of that conversation, oldest first; [] when none or unreadable."""
         if not sender_id:

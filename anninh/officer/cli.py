@@ -19,7 +19,8 @@ from .content_check import cmd_check_content
 from .database import cmd_migrate
 from .files import cmd_export, cmd_fetch_attachments, cmd_stats
 from .handling import cmd_note, cmd_transfer
-from .handoffs import cmd_handoff_close, cmd_handoff_list, cmd_handoff_show
+from .handoffs import (cmd_handoff_close, cmd_handoff_list, cmd_handoff_reply, cmd_handoff_show,
+                       cmd_handoff_take, cmd_handoff_waiting)
 from .publication import cmd_notify, cmd_publish, cmd_publish_site
 from .replies import add_reply_command
 from .reports import cmd_assign, cmd_list, cmd_show, cmd_status
@@ -67,6 +68,8 @@ _EPILOG = """examples:
   python -m anninh.officer publish-site -o var/site
   python -m anninh.officer handoff list --status open
   python -m anninh.officer handoff close 12 --note "Đã hướng dẫn"
+  python -m anninh.officer handoff take 12
+  python -m anninh.officer handoff reply 12 "Dạ, cán bộ đã nhận thông tin của anh/chị"
   python -m anninh.officer transfer TB-2026-000045 --to "Bảo Lâm" --reason "Địa bàn xã Bảo Lâm"
   python -m anninh.officer note TB-2026-000045 --text "Đã gọi lại cho người báo tin"
   python -m anninh.officer create-admin --username admin
@@ -183,11 +186,27 @@ def build_parser() -> argparse.ArgumentParser:
     _common(hp, top=False)
     hp.add_argument("id", type=int)
     hp.set_defaults(func=cmd_handoff_show)
-    hp = hsub.add_parser("close", help="hand the conversation back to the assistant")
+    hp = hsub.add_parser("close", aliases=["handback"], help="hand the conversation back to the assistant")
     _common(hp, top=False)
     hp.add_argument("id", type=int)
     hp.add_argument("--note", help="note kept with the request")
     hp.set_defaults(func=cmd_handoff_close)
+    hp = hsub.add_parser("waiting", help="open requests, oldest first, overdue ones flagged "
+                         "($HANDOFF_OVERDUE_MINUTES)")
+    _common(hp, top=False)
+    hp.add_argument("--unit")
+    hp.set_defaults(func=cmd_handoff_waiting)
+    hp = hsub.add_parser("take", help="answer this citizen yourself (shown to colleagues in the console)")
+    _common(hp, top=False)
+    hp.add_argument("id", type=int)
+    hp.add_argument("--force", action="store_true", help="take over from a colleague")
+    hp.set_defaults(func=cmd_handoff_take)
+    hp = hsub.add_parser("reply", help="send a message to the citizen over Zalo (inside the reply window)")
+    _common(hp, top=False)
+    hp.add_argument("id", type=int)
+    hp.add_argument("text")
+    hp.add_argument("--notifier", help="as for notify (default: the Zalo channel when configured)")
+    hp.set_defaults(func=cmd_handoff_reply)
 
     add("check-content", [], "check content/reports.yml (or --content FILE)", cmd_check_content)
     _handling_commands(add)

@@ -5,27 +5,51 @@ stays silent in that conversation (``components/handoff_policy.py``) while an of
 the OA inbox, until the officer hands back (``python -m anninh.officer handoff close ID``) or the
 request expires (``content/handoff.yml``). One open request per conversation: asking again while
 one is open extends it.
+
+An officer *takes* a request (``taken_by``/``taken_at``: it is then theirs, colleagues see who
+answers), replies to the citizen (``anninh.reports.handoff_reply``; every reply is kept in
+``report_handoff_replies`` with its delivery outcome) and hands back (``close``). A request nobody
+took within ``$HANDOFF_OVERDUE_MINUTES`` (default 30) is overdue.
 """
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Sequence
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Engine, Row
 
 from anninh.reports.db import writer
 from anninh.reports.errors import NotFoundError, ValidationError
 from anninh.reports.migrations import check_schema
 from anninh.reports.privacy import mask_text
-from anninh.reports.schema import handoffs
+from anninh.reports.schema import handoff_replies, handoffs
 from anninh.reports.timeutil import utcnow
 
 OPEN, CLOSED = "open", "closed"
 MAX_TRANSCRIPT_LINES = 40
 MAX_LINE_CHARS = 1000
+ENV_OVERDUE = "HANDOFF_OVERDUE_MINUTES"
+DEFAULT_OVERDUE_MINUTES = 30.0
+SENT, FAILED, NOT_SENT = "ok", "failed", "not_sent"
+
+
+def overdue_minutes(environ=None) -> float:
+    """Minutes a request may wait for an officer before it is flagged overdue."""
+    env = os.environ if environ is None else environ
+    raw = (env.get(ENV_OVERDUE) or "").strip()
+    if not raw:
+        return DEFAULT_OVERDUE_MINUTES
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{ENV_OVERDUE} must be a number of minutes, not {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{ENV_OVERDUE} must be positive")
+    return value
 
 
 @dataclass(frozen=True)
@@ -43,9 +67,29 @@ class Handoff:
     closed_at: Optional[datetime]
     closed_by: Optional[str]
     note: Optional[str]
+    taken_by: Optional[str] = None
+    taken_at: Optional[datetime] = None
 
     def active(self, now: Optional[datetime] = None) -> bool:
         return self.status == OPEN and (now or utcnow()) < self.expires_at
+
+    def overdue(self, minutes: float, now: Optional[datetime] = None) -> bool:
+        """Still waiting for an officer after ``minutes``."""
+        return (self.active(now) and self.taken_by is None
+                and (now or utcnow()) - self.requested_at > timedelta(minutes=minutes))
+
+
+@dataclass(frozen=True)
+class HandoffReply:
+    id: int
+    handoff_id: int
+    actor: str
+    text: str
+    at: datetime
+    outcome: str
+    error_code: Optional[int]
+    error: Optional[str]
+    reply_to: Optional[str]
 
 
 def _row(r: Row) -> Handoff:
@@ -146,3 +190,76 @@ class HandoffStore:
                 status=CLOSED, closed_at=now or utcnow(), closed_by=actor[:200],
                 note=mask_text(note) if note else None))
         return self.require(handoff_id)
+
+    # --- the officer's side: take, reply, list what waits -------------------------------------
+
+    def waiting(self, *, units: Optional[Sequence[str]] = None, now: Optional[datetime] = None,
+                limit: int = 200) -> List[Handoff]:
+        """Open requests that still silence the assistant, oldest first; ``units`` None = all."""
+        now = now or utcnow()
+        q = (select(handoffs).where(handoffs.c.status == OPEN, handoffs.c.expires_at > now)
+             .order_by(handoffs.c.requested_at, handoffs.c.id).limit(limit))
+        if units is not None:
+            q = q.where(handoffs.c.unit.in_(list(units)))
+        with self.engine.connect() as conn:
+            return [_row(r) for r in conn.execute(q)]
+
+    def overdue_count(self, minutes: float, *, units: Optional[Sequence[str]] = None,
+                      now: Optional[datetime] = None) -> int:
+        now = now or utcnow()
+        q = select(func.count()).select_from(handoffs).where(
+            handoffs.c.status == OPEN, handoffs.c.expires_at > now, handoffs.c.taken_by.is_(None),
+            handoffs.c.requested_at < now - timedelta(minutes=minutes))
+        if units is not None:
+            q = q.where(handoffs.c.unit.in_(list(units)))
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
+    def take(self, handoff_id: int, *, actor: str, force: bool = False,
+             now: Optional[datetime] = None) -> Handoff:
+        """``actor`` answers this citizen from now on. Taking one a colleague holds needs ``force``
+        (unit heads, administrators)."""
+        actor = (actor or "").strip()[:200]
+        if not actor:
+            raise ValidationError("say who takes the conversation")
+        found = self.require(handoff_id)
+        if not found.active(now):
+            raise ValidationError(f"handoff request {handoff_id} is no longer open")
+        if found.taken_by == actor:
+            return found
+        cond = [handoffs.c.id == found.id, handoffs.c.status == OPEN]
+        if not force:
+            cond.append(or_(handoffs.c.taken_by.is_(None), handoffs.c.taken_by == actor))
+        with writer(self.engine).begin() as conn:
+            done = conn.execute(update(handoffs).where(and_(*cond)).values(
+                taken_by=actor, taken_at=now or utcnow())).rowcount
+        if not done:
+            raise ValidationError(f"handoff request {handoff_id} is already taken by {found.taken_by}")
+        return self.require(handoff_id)
+
+    def record_reply(self, handoff_id: int, *, actor: str, text: str, outcome: str,
+                     error_code: Optional[int] = None, error: Optional[str] = None,
+                     reply_to: Optional[str] = None, now: Optional[datetime] = None) -> HandoffReply:
+        if outcome not in (SENT, FAILED, NOT_SENT):
+            raise ValidationError(f"unknown outcome {outcome!r}")
+        with writer(self.engine).begin() as conn:
+            rid = conn.execute(insert(handoff_replies).values(
+                handoff_id=int(handoff_id), actor=actor[:200], text=text, at=now or utcnow(),
+                outcome=outcome, error_code=error_code, error=mask_text(error) if error else None,
+                reply_to=reply_to)).inserted_primary_key[0]
+            r = conn.execute(select(handoff_replies).where(handoff_replies.c.id == rid)).first()
+        return HandoffReply(**dict(r._mapping))
+
+    def replies(self, handoff_id: int) -> List[HandoffReply]:
+        q = (select(handoff_replies).where(handoff_replies.c.handoff_id == int(handoff_id))
+             .order_by(handoff_replies.c.at, handoff_replies.c.id))
+        with self.engine.connect() as conn:
+            return [HandoffReply(**dict(r._mapping)) for r in conn.execute(q)]
+
+    def replies_quoting(self, msg_id: str) -> int:
+        """Replies delivered quoting the citizen's message ``msg_id`` (they count against Zalo's
+        reply window)."""
+        q = select(func.count()).select_from(handoff_replies).where(
+            handoff_replies.c.reply_to == msg_id, handoff_replies.c.outcome == SENT)
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())

@@ -124,9 +124,27 @@ handoffs = Table(
     Column("closed_at", DateTime),
     Column("closed_by", String(200)),
     Column("note", Text),
+    Column("taken_by", String(200)),  # version 5: who answers the citizen (console / CLI)
+    Column("taken_at", DateTime),
 )
 Index("ix_report_handoffs_sender", handoffs.c.channel, handoffs.c.sender_id, handoffs.c.status)
 Index("ix_report_handoffs_status", handoffs.c.status)
+Index("ix_report_handoffs_unit_requested", handoffs.c.unit, handoffs.c.requested_at)
+
+# version 5: what officers sent to the citizen of a handoff, with the delivery outcome
+handoff_replies = Table(
+    "report_handoff_replies", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("handoff_id", Integer, ForeignKey("report_handoffs.id"), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("outcome", String(16), nullable=False),  # ok | failed | not_sent
+    Column("error_code", Integer),
+    Column("error", Text),
+    Column("reply_to", String(128)),  # the citizen's msg_id the reply quoted
+)
+Index("ix_report_handoff_replies_handoff", handoff_replies.c.handoff_id, handoff_replies.c.at)
 
 # version 4: the officers' console (anninh/reports/accounts.py, notes and transfers in store.py)
 accounts = Table(

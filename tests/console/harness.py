@@ -124,6 +124,24 @@ class Console:
         return sub.code
 
 
+def add_handoff(console: "Console", unit_key: str, tag: str, *, minutes_ago: float = 1.0,
+                chat_age_hours: float = 0.1) -> int:
+    """A citizen (``tag``) who talked with the assistant and asked for an officer of unit
+    ``unit_key``; returns the handoff request id."""
+    from datetime import timedelta
+
+    from anninh.reports.handoff import HandoffStore
+    from anninh.reports.timeutil import utcnow
+    user = console.user(tag)
+    add_chat(console, user, [("user", "cho toi gap can bo, sdt 0912345678"), ("bot", "Dạ, cán bộ sẽ trả lời")],
+             age_hours=chat_age_hours)
+    h = HandoffStore(console.store.engine).request(
+        channel="zalo", sender_id=f"{OA}:{user}", oa_id=OA, unit=console.units[unit_key].name, hours=8,
+        reason="gặp cán bộ", transcript=[{"who": "citizen", "text": "cho toi gap can bo"}],
+        now=utcnow() - timedelta(minutes=minutes_ago))
+    return h.id
+
+
 class Browser:
     """An HTTP client with a session cookie that knows how to find the CSRF token of a page."""
 

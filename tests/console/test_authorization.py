@@ -15,6 +15,8 @@ from tests.console.harness import PASSWORD, Console
 #   report_manage unit head of the report's unit or admin
 #   export        unit heads and admins
 #   admin         admins only
+#   handoff       any account of the handoff request's unit ({handoff}; tests/console/test_handoffs.py)
+#   figures       unit heads (their unit) and admins (tests/console/test_handoffs.py)
 ROUTES = {
     "healthz": ("GET", "/healthz", "public"),
     "static": ("GET", "/static/console.css", "public"),
@@ -36,6 +38,17 @@ ROUTES = {
     "accounts.index": ("GET", "/accounts/", "admin"),
     "accounts.create": ("POST", "/accounts/new", "admin"),
     "accounts.update": ("POST", "/accounts/{account}", "admin"),
+    "handoffs.waiting": ("GET", "/h/", "login"),
+    "handoffs.conversation": ("GET", "/h/{handoff}", "handoff"),
+    "handoffs.poll": ("GET", "/h/{handoff}/poll", "handoff"),
+    "handoffs.take": ("POST", "/h/{handoff}/take", "handoff"),
+    "handoffs.reply": ("POST", "/h/{handoff}/reply", "handoff"),
+    "handoffs.handback": ("POST", "/h/{handoff}/handback", "handoff"),
+    "figures.index": ("GET", "/figures/", "figures"),
+    "figures.chart": ("GET", "/figures/chart/reports_kind.svg", "figures"),
+    "figures.csv_file": ("GET", "/figures/csv/reports_kind", "figures"),
+    "figures.summary": ("GET", "/figures/summary", "figures"),
+    "figures.compare": ("GET", "/figures/compare", "admin"),
 }
 FORM = {"status": "in_progress", "note": "ghi chú", "text": "Dạ, công an đã nhận tin", "assignee": "officer_b",
         "to_unit": "Công an tỉnh Cao Bằng", "reason": "chuyển", "masked": "Đã xử lý", "original": "Đã xử lý", "format": "csv",
@@ -46,7 +59,15 @@ def _path(console: Console, template: str, code: str) -> str:
     report = console.store.require(code)
     att = report.attachments[0].id if report.attachments else 0
     victim = console.accounts.by_username("officer_a")
-    return template.format(code=code, att=att, account=victim.id)
+    return template.format(code=code, att=att, account=victim.id, handoff=_handoff(console))
+
+
+def _handoff(console: Console) -> int:
+    """One waiting conversation of unit A, for the routes that name one."""
+    from anninh.reports.handoff import HandoffStore
+    from tests.console.harness import OA, add_handoff
+    found = HandoffStore(console.store.engine).current("zalo", f"{OA}:{console.user('auth-h')}")
+    return found.id if found else add_handoff(console, "A", "auth-h")
 
 
 def _call(browser, method: str, path: str):
