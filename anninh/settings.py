@@ -52,6 +52,9 @@ class ReportsSettings(ProcessSettings):
     reports_oa_units: str = Field("", env="REPORTS_OA_UNITS",
                                   description="JSON object {OA id: unit} that overrides `units.by_oa` of "
                                               "`content/reports.yml`")
+    handoff_overdue_minutes: float = Field(30, env="HANDOFF_OVERDUE_MINUTES",
+                                           description="a request to talk to an officer nobody took within "
+                                                       "this many minutes is flagged overdue")
     reports_notifier: str = Field("none", env="REPORTS_NOTIFIER",
                                   description="how citizens are told their report changed when no Zalo OA is "
                                               "configured: `none`, `zalo:module:send_text` or "
@@ -240,6 +243,7 @@ EXTERNAL: Dict[str, str] = {
     "PYTHONPATH": "the repository root (set by the scripts)",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "`1` (set by the scripts): SQLAlchemy 1.4's banner about 2.0 hidden (Rasa 3.6 needs 1.4)",
     "POSTGRES_PASSWORD": "docker-compose.yml: password of the PostgreSQL service, used in every database URL (docs/deploy.md)",
+    "CATALOGUE_MAX_AGE_DAYS": "`make validate`: catalogue entries whose `verified_on` is older than this many days are listed for re-checking (default 183, about six months)",
     "TAG": "docker-compose.yml: tag of the images built (default `latest`)",
     "PROXY_PORT": "docker-compose.yml: port the reverse proxy publishes (default 8080)",
 }

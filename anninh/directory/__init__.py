@@ -30,7 +30,7 @@ from __future__ import annotations
 from anninh.content import ContentError
 from anninh.directory.answers import fallback_answer
 from anninh.directory.lookup import Directory, Lookup, load_directory
-from anninh.directory.model import (DISTRICT_POLICE_ENDED, DISTRICTS_ABOLISHED, HOTLINE_ENV, KINDS,
+from anninh.directory.model import (DISTRICT_POLICE_ENDED, DISTRICTS_ABOLISHED, ENV_HOTLINE, KINDS,
                                     MAX_BUTTONS, MAX_UNITS_PER_ANSWER, UNITS_FILE, Problems,
                                     SupportLine, Unit)
 from anninh.directory.validation import validate_units
@@ -38,7 +38,7 @@ from anninh.phones import PHONE_FORMAT_HELP, call_button, format_phone, phone_di
 from anninh.place_matcher import PlaceMatcher, place_matcher
 
 __all__ = ["ContentError", "fallback_answer", "Directory", "Lookup", "load_directory",
-           "DISTRICT_POLICE_ENDED", "DISTRICTS_ABOLISHED", "HOTLINE_ENV", "KINDS", "MAX_BUTTONS",
+           "DISTRICT_POLICE_ENDED", "DISTRICTS_ABOLISHED", "ENV_HOTLINE", "KINDS", "MAX_BUTTONS",
            "MAX_UNITS_PER_ANSWER", "UNITS_FILE", "Problems", "SupportLine", "Unit",
            "validate_units", "PHONE_FORMAT_HELP", "call_button", "format_phone", "phone_digits",
            "phone_problem", "PlaceMatcher", "place_matcher"]

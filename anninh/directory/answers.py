@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-from anninh.directory.model import (DISTRICT_POLICE_ENDED, DISTRICTS_ABOLISHED, HOTLINE_ENV,
+from anninh.directory.model import (DISTRICT_POLICE_ENDED, DISTRICTS_ABOLISHED, ENV_HOTLINE,
                                     MAX_BUTTONS, SupportLine, Unit)
 from anninh.emergency import Line, load_emergency
 from anninh.phones import call_button, format_phone, phone_digits, phone_problem
@@ -176,7 +176,7 @@ def fallback_answer(text: str = "", env: Optional[Mapping[str, str]] = None) -> 
     env = os.environ if env is None else env
     lines = [t.get("directory", "unavailable")]
     buttons = []
-    raw = (env.get(HOTLINE_ENV) or "").strip()
+    raw = (env.get(ENV_HOTLINE) or "").strip()
     if raw and phone_problem(raw) is None:
         lines.append(t.get("directory", "fallback_hotline_line", number=format_phone(phone_digits(raw))))
         buttons.append(call_button(raw, t.get("directory", "call_hotline")))

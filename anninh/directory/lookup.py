@@ -10,7 +10,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 from anninh.content import file_stamp
 from anninh.directory.answers import DirectoryAnswers
-from anninh.directory.model import HOTLINE_ENV, MAX_UNITS_PER_ANSWER, UNITS_FILE, SupportLine, Unit, _Parsed
+from anninh.directory.model import ENV_HOTLINE, MAX_UNITS_PER_ANSWER, UNITS_FILE, SupportLine, Unit, _Parsed
 from anninh.directory.validation import _parse
 from anninh.emergency import EMERGENCY_FILE, EmergencyGuide, Line, load_emergency
 from anninh.lexicon import load_lexicon
@@ -74,12 +74,12 @@ class Directory(DirectoryAnswers):
     def hotline(self, env: Optional[Mapping[str, str]] = None) -> str:
         """Digits of the provincial hotline: env PROVINCIAL_HOTLINE, else the file; "" if none."""
         env = os.environ if env is None else env
-        raw = (env.get(HOTLINE_ENV) or "").strip()
+        raw = (env.get(ENV_HOTLINE) or "").strip()
         if raw:
             problem = phone_problem(raw)
             if problem is None:
                 return phone_digits(raw)
-            logger.warning("%s ignored: %s", HOTLINE_ENV, problem)
+            logger.warning("%s ignored: %s", ENV_HOTLINE, problem)
         return self.file_hotline
 
     def unit_for_oa(self, oa_id: Optional[str], label: Optional[str] = None) -> Optional[Unit]:

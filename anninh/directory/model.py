@@ -8,7 +8,7 @@ from anninh import CONTENT_DIR
 from anninh.content import ContentError
 
 UNITS_FILE = CONTENT_DIR / "units.yml"
-HOTLINE_ENV = "PROVINCIAL_HOTLINE"
+ENV_HOTLINE = "PROVINCIAL_HOTLINE"
 KINDS = ("province", "department", "commune")
 MAX_BUTTONS = 4
 MAX_UNITS_PER_ANSWER = 3
