@@ -176,7 +176,7 @@ def fallback_answer(text: str = "", env: Optional[Mapping[str, str]] = None) -> 
     env = os.environ if env is None else env
     lines = [t.get("directory", "unavailable")]
     buttons = []
-    raw = (env.get(ENV_HOTLINE) or "").strip()
+    raw = (env.get("PROVINCIAL_HOTLINE") or "").strip()  # ENV_HOTLINE
     if raw and phone_problem(raw) is None:
         lines.append(t.get("directory", "fallback_hotline_line", number=format_phone(phone_digits(raw))))
         buttons.append(call_button(raw, t.get("directory", "call_hotline")))

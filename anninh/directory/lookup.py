@@ -74,7 +74,7 @@ class Directory(DirectoryAnswers):
     def hotline(self, env: Optional[Mapping[str, str]] = None) -> str:
         """Digits of the provincial hotline: env PROVINCIAL_HOTLINE, else the file; "" if none."""
         env = os.environ if env is None else env
-        raw = (env.get(ENV_HOTLINE) or "").strip()
+        raw = (env.get("PROVINCIAL_HOTLINE") or "").strip()  # ENV_HOTLINE
         if raw:
             problem = phone_problem(raw)
             if problem is None:
