@@ -57,6 +57,9 @@ TURN_KEYS = {"user", "procedure", "must_contain_any", "must_not_contain", "menti
 # yes/no: the answer clause is the first sentence of the first message without its polite opening.
 _OPENING = re.compile(r"^\W*(?:(?:dạ|vâng|thưa|chào)\b[\s,!.:;–—-]*)+", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?:;\n]")
+# A topic label naming the procedure or aspect before the answer ("về Đăng ký tạm trú: Có ạ.",
+# "lệ phí — Khai báo tạm vắng: Không mất lệ phí."): skipped, the answer clause is what follows.
+_TOPIC_LABEL = re.compile(r"^(?:về\s[^.!?;\n:]{1,80}|[^.!?;\n:—]{1,40}\s—\s[^.!?;\n:]{1,80}):\s*", re.IGNORECASE)
 _NEGATIONS = ("không", "chưa", "khỏi")
 _AFFIRMATIONS = ("có", "phải", "được", "cần", "bắt buộc", "đúng", "vẫn", "nên", "còn")
 _ADDRESSEES = ("anh/chị", "anh chị", "anh", "chị", "bạn", "ông/bà", "cô/chú")
@@ -82,6 +85,7 @@ def screen_lines(text: str, width: int = SCREEN_COLUMNS) -> int:
 def answer_clause(text: str) -> str:
     """The first sentence of ``text`` after its polite opening ("Dạ, ", "Vâng, ")."""
     body = _OPENING.sub("", unicodedata.normalize("NFC", text).strip())
+    body = _TOPIC_LABEL.sub("", body, count=1)
     match = _SENTENCE_END.search(body)
     return (body[:match.end()] if match else body).strip()
 

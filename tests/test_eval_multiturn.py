@@ -46,6 +46,9 @@ def test_heldout_set_covers_every_class_with_known_procedures():
     ("📄 Giấy tờ cần có — Đăng ký tạm trú:\n• CT01", None),
     ("Dạ, anh/chị có phải ở trên 30 ngày không?", None),  # a question back
     ("Dạ, có nhưng không bắt buộc.", None),
+    ("Dạ, về Đăng ký tạm trú: Không bắt buộc ạ. Ở dưới 30 ngày", "no"),  # after a topic label
+    ("Dạ, lệ phí — Khai báo tạm vắng: Không mất lệ phí.", "no"),
+    ("Dạ, về Đăng ký tạm trú: Thông thường không bắt buộc.", None),
 ])
 def test_yes_no_reads_the_start_of_the_first_sentence(text, expected):
     assert em.yes_no_of(text) == expected
