@@ -9,6 +9,7 @@
 | ``CONSOLE_SESSION_MINUTES`` | 480 | a login lasts this long, then the officer logs in again |
 | ``CONSOLE_MAX_FAILURES`` / ``CONSOLE_MAX_FAILURES_PER_ADDRESS`` | 5 / 20 | failed logins within 15 minutes before login is refused |
 | ``CONSOLE_PAGE_SIZE`` | 25 | reports per inbox page |
+| ``CONSOLE_WORKERS`` | 3 | worker processes of the production server (gunicorn) |
 | ``REPORTS_DB_URL`` (+ ``REPORTS_DB_SCHEMA``) | ``var/reports.db`` | the reports database (shared with the assistant) |
 | ``REPORTS_ATTACHMENTS_DIR`` | ``var/attachments`` | stored photos and videos |
 | ``TRACKER_DB_URL`` | the SQLite file of ``$REPORTS_TRACKER_ENDPOINTS`` (``endpoints.yml``) | the assistant's conversations, read only |
@@ -60,6 +61,7 @@ class Settings:
     attachments_dir: Optional[Path] = None
     tracker_db_url: Optional[str] = None
     page_size: int = 25
+    workers: int = 3
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -83,6 +85,7 @@ class Settings:
             max_failures=env.console_max_failures,
             max_failures_per_address=env.console_max_failures_per_address,
             page_size=max(1, min(env.console_page_size, 200)),
+            workers=max(1, env.console_workers),
             db_url=env.reports_db_url or None,
             db_schema=env.reports_db_schema or None,
             attachments_dir=default_attachments_dir(),
