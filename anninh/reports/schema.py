@@ -82,6 +82,9 @@ Index("ix_reports_open_due_at", reports.c.due_at, reports.c.id,
 # version 5, SQLite only: the FTS5 trigram index over search_text (table reports_fts, its shadow
 # tables reports_fts_*, kept by triggers); not a table the code reads or writes (anninh.reports.search)
 SQLITE_TEXT_INDEX = "reports_fts"
+# version 5, PostgreSQL only: GIN trigram index over search_text (extension pg_trgm; left out when
+# the database refuses the extension), for the console's LIKE search
+POSTGRESQL_TEXT_INDEX = "ix_reports_search_trgm"
 
 attachments = Table(
     "report_attachments", metadata,
