@@ -2,8 +2,8 @@
 
 A real console server (``python -m anninh.console``) on a free port; a logged-in HTTP client asks
 for inbox pages (a commune head's default tab, the province administrator's full list at page 1
-and page 200, a text search for a common word and for a report code, an overdue filter) and report pages (random reports), one request at
-a time. Prints p50/p95 per page. Target on this machine: p95 <= 150 ms. Figures are printed, never
+and page 200, a text search for a common word and for a report code, an overdue filter) and
+report pages (random reports), one request at a time. Prints p50/p95 per page. Target on this machine: p95 <= 150 ms. Figures are printed, never
 asserted.
 """
 from __future__ import annotations
