@@ -215,6 +215,9 @@ class ConsoleSettings(ReportsSettings):
                                                   description="failed logins from one address within 15 minutes "
                                                               "before logins from it are refused")
     console_page_size: int = Field(25, env="CONSOLE_PAGE_SIZE", description="reports per inbox page (1-200)")
+    console_workers: int = Field(3, env="CONSOLE_WORKERS",
+                                 description="worker processes of the console's production server "
+                                             "(gunicorn, `anninh/console/gunicorn_conf.py`)")
     tracker_db_url: str = Field("", env="TRACKER_DB_URL",
                                 description="SQLAlchemy URL of the assistant's conversations, read only by the "
                                             "console (empty: the tracker store of `REPORTS_TRACKER_ENDPOINTS`)")

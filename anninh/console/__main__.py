@@ -1,7 +1,12 @@
 """``python -m anninh.console``: serve the console on $CONSOLE_HOST:$CONSOLE_PORT (127.0.0.1:8080).
 
-Werkzeug's threaded HTTP server; put it behind an HTTPS reverse proxy (and set
-CONSOLE_SECURE_COOKIES=1) for access from other machines.
+Werkzeug's threaded HTTP server, for development. In production (docker-compose.yml) gunicorn
+serves the same app from worker processes, settings in ``anninh/console/gunicorn_conf.py``:
+
+    gunicorn -c python:anninh.console.gunicorn_conf "anninh.console.app:create_app()"
+
+Either way, put it behind an HTTPS reverse proxy (and set CONSOLE_SECURE_COOKIES=1) for access
+from other machines.
 """
 from __future__ import annotations
 

@@ -9,6 +9,7 @@
 | ``CONSOLE_SESSION_MINUTES`` | 480 | a login lasts this long, then the officer logs in again |
 | ``CONSOLE_MAX_FAILURES`` / ``CONSOLE_MAX_FAILURES_PER_ADDRESS`` | 5 / 20 | failed logins within 15 minutes before login is refused |
 | ``CONSOLE_PAGE_SIZE`` | 25 | reports per inbox page |
+| ``CONSOLE_WORKERS`` | 3 | worker processes of the production server (gunicorn) |
 | ``REPORTS_DB_URL`` (+ ``REPORTS_DB_SCHEMA``) | ``var/reports.db`` | the reports database (shared with the assistant) |
 | ``REPORTS_ATTACHMENTS_DIR`` | ``var/attachments`` | stored photos and videos |
 | ``HANDOFF_OVERDUE_MINUTES`` | 30 | a conversation nobody took within this time is flagged overdue |
@@ -62,6 +63,7 @@ class Settings:
     tracker_db_url: Optional[str] = None
     page_size: int = 25
     handoff_overdue_minutes: float = 30.0
+    workers: int = 3
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -86,6 +88,7 @@ class Settings:
             max_failures=env.console_max_failures,
             max_failures_per_address=env.console_max_failures_per_address,
             page_size=max(1, min(env.console_page_size, 200)),
+            workers=max(1, env.console_workers),
             db_url=env.reports_db_url or None,
             db_schema=env.reports_db_schema or None,
             attachments_dir=default_attachments_dir(),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, List, Optional, Sequence, Tuple
 
-from sqlalchemy import and_, false, literal_column, not_
+from sqlalchemy import and_, false, literal_column, not_, text
 
 from anninh.reports.codes import KINDS
 from anninh.reports.errors import ValidationError, one_of
@@ -39,8 +39,13 @@ class ReportFilter:
     overdue: Optional[bool] = None
 
 
+# Spelled out as in the partial index ix_reports_open_due_at (revision 0005), so that SQLite's
+# planner, which matches a partial index's condition by its text and literal values, can use it.
+OPEN_CLAUSE = "reports.status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
+
+
 def overdue_clause(now: Optional[datetime] = None) -> Any:
-    return and_(reports_t.c.status.in_(OPEN_STATUSES), reports_t.c.due_at.isnot(None),
+    return and_(text(OPEN_CLAUSE), reports_t.c.due_at.isnot(None),
                 reports_t.c.due_at < (now or utcnow()))
 
 
@@ -83,11 +88,15 @@ def _day(value: Any) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def order_by(order: str, *, scan_first: bool = False) -> Tuple[Any, ...]:
-    """``scan_first`` (SQLite, text searches): sort the matching rows instead of walking the
-    date index and reading every report in date order until enough match, which is slow for a
-    rare word (a unary ``+`` keeps SQLite's planner off the index)."""
+def order_by(order: str, *, scan_first: bool = False, due_known: bool = False) -> Tuple[Any, ...]:
+    """``scan_first`` (SQLite, text searches narrowed by the trigram index): sort the matching
+    rows instead of walking the date index and reading every report in date order until enough
+    match, which is slow for a rare word (a unary ``+`` keeps SQLite's planner off the index).
+    ``due_known`` (the overdue list: every row has a deadline): order by deadline alone, which
+    the index on open deadlines serves without sorting."""
     c = reports_t.c
+    if order == "due" and due_known:
+        return c.due_at.asc(), c.id.asc()
     if scan_first and order in ("newest", "oldest"):
         way = "DESC" if order == "newest" else "ASC"
         return (literal_column(f"+reports.created_at {way}"), literal_column(f"reports.id {way}"))

@@ -10,7 +10,7 @@ shared with other stores (e.g. Rasa's SQL tracker store) without collisions.
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer,
-                        MetaData, String, Table, Text)
+                        MetaData, String, Table, Text, text)
 
 metadata = MetaData()
 
@@ -75,6 +75,16 @@ Index("ix_reports_unit_created_at", reports.c.unit, reports.c.created_at)
 Index("ix_reports_status_created_at", reports.c.status, reports.c.created_at)
 Index("ix_reports_status_due_at", reports.c.status, reports.c.due_at)
 Index("ix_reports_assigned_to", reports.c.assigned_to, reports.c.created_at)
+# version 6: the overdue list walks the open reports in deadline order (listing.OPEN_STATUSES)
+_OPEN_REPORTS = text("status IN ('received', 'in_progress')")
+Index("ix_reports_open_due_at", reports.c.due_at, reports.c.id,
+      postgresql_where=_OPEN_REPORTS, sqlite_where=_OPEN_REPORTS)
+# version 6, SQLite only: the FTS5 trigram index over search_text (table reports_fts, its shadow
+# tables reports_fts_*, kept by triggers); not a table the code reads or writes (anninh.reports.search)
+SQLITE_TEXT_INDEX = "reports_fts"
+# version 6, PostgreSQL only: GIN trigram index over search_text (extension pg_trgm; left out when
+# the database refuses the extension), for the console's LIKE search
+POSTGRESQL_TEXT_INDEX = "ix_reports_search_trgm"
 
 attachments = Table(
     "report_attachments", metadata,

@@ -30,6 +30,7 @@ from anninh.reports.model import (ATTACHMENT_STATES, MEDIA_TYPES, STATUSES, TERM
 from anninh.reports import listing
 from anninh.reports.privacy import get_logger
 from anninh.reports.publication import Masked, prepare_publication
+from anninh.reports.search import sqlite_candidates
 from anninh.reports.schema import attachments as attachments_t
 from anninh.reports.schema import audit as audit_t
 from anninh.reports.schema import counters as counters_t
@@ -441,14 +442,17 @@ class ReportStore:
         where = self._where(units=units, unit=unit, status=status, kind=kind, commune=commune,
                             since=since, until=until, text=text, assigned_to=assigned_to, overdue=overdue)
         listing.check_page(offset, limit)
-        scan_first = bool(text and text.strip()) and self.engine.dialect.name == "sqlite"
-        q = select(reports_t).where(*where).order_by(
-            *listing.order_by("oldest" if oldest_first else order, scan_first=scan_first))
-        if offset:
-            q = q.offset(int(offset))
-        if limit is not None:
-            q = q.limit(int(limit))
         with self.engine.connect() as conn:
+            narrowed = None
+            if text and text.strip() and self.engine.dialect.name == "sqlite":
+                narrowed = sqlite_candidates(conn, text, reports_t.c.id)
+            q = select(reports_t).where(*where, *([narrowed] if narrowed is not None else [])).order_by(
+                *listing.order_by("oldest" if oldest_first else order, scan_first=narrowed is not None,
+                                  due_known=overdue is True))
+            if offset:
+                q = q.offset(int(offset))
+            if limit is not None:
+                q = q.limit(int(limit))
             rows = conn.execute(q).all()
             atts = self._attachments(conn, [r.id for r in rows])
         return [_row_report(r, atts.get(r.id, ())) for r in rows]
@@ -465,12 +469,16 @@ class ReportStore:
                       kind: Optional[str] = None, commune: Optional[str] = None,
                       since: Optional[date] = None, until: Optional[date] = None,
                       text: Optional[str] = None, assigned_to: Optional[str] = None,
-                      overdue: Optional[bool] = None) -> int:
-        """How many reports ``list_reports`` with the same filters would give without a limit."""
+                      overdue: Optional[bool] = None, cap: Optional[int] = None) -> int:
+        """How many reports ``list_reports`` with the same filters would give without a limit;
+        with ``cap``, counting stops past it (the result is then ``cap + 1``)."""
         where = self._where(units=units, status=status, kind=kind, commune=commune, since=since,
                             until=until, text=text, assigned_to=assigned_to, overdue=overdue)
+        rows = select(reports_t.c.id).where(*where)
+        if cap is not None:
+            rows = rows.limit(int(cap) + 1)
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(reports_t).where(*where)).scalar_one())
+            return int(conn.execute(select(func.count()).select_from(rows.subquery())).scalar_one())
 
     def status_counts(self, *, units: Optional[Sequence[str]] = None) -> Dict[str, int]:
         """Reports per status (every status present, 0 when none)."""

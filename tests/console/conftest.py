@@ -30,9 +30,10 @@ def _drop_schema(schema: str) -> None:
     engine.dispose()
 
 
-def console_for(backend: str, tmp, fake) -> "tuple[Console, callable]":
+def console_for(backend: str, tmp, fake, **options) -> "tuple[Console, callable]":
+    """``options``: passed to ``start_console`` (extra_env, command)."""
     if backend == "sqlite":
-        console = start_console(tmp, f"sqlite:///{tmp / 'reports.db'}", None, fake)
+        console = start_console(tmp, f"sqlite:///{tmp / 'reports.db'}", None, fake, **options)
         return console, lambda: None
     if not _pg_ok():
         service_missing(f"PostgreSQL is not reachable at {PG_URL}")
@@ -41,7 +42,7 @@ def console_for(backend: str, tmp, fake) -> "tuple[Console, callable]":
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
-    console = start_console(tmp, PG_URL, schema, fake)
+    console = start_console(tmp, PG_URL, schema, fake, **options)
     return console, lambda: _drop_schema(schema)
 
 
@@ -53,10 +54,11 @@ def fake_zalo():
     fake.stop_thread()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def console(request, tmp_path_factory, fake_zalo) -> Console:
-    tmp = tmp_path_factory.mktemp(f"console-{request.param}")
-    c, cleanup = console_for(request.param, tmp, fake_zalo)
+def running_console(backend: str, tmp_path_factory, fake, **options):
+    """A console server for one test module (a generator for a fixture): started, then stopped
+    and its database dropped."""
+    tmp = tmp_path_factory.mktemp(f"console-{backend}")
+    c, cleanup = console_for(backend, tmp, fake, **options)
     try:
         yield c
     finally:
@@ -64,3 +66,8 @@ def console(request, tmp_path_factory, fake_zalo) -> Console:
             c.server.stop()
         c.store.close()
         cleanup()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def console(request, tmp_path_factory, fake_zalo) -> Console:
+    yield from running_console(request.param, tmp_path_factory, fake_zalo)

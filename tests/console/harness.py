@@ -175,7 +175,8 @@ class Browser:
 
 
 def start_console(tmp: Path, db_url: str, schema: Optional[str], fake, *,
-                  extra_env: Optional[dict] = None) -> Console:
+                  extra_env: Optional[dict] = None, command: Optional[list] = None) -> Console:
+    """``command``: the server to start (default: ``python -m anninh.console``)."""
     store = ReportStore.open(db_url, schema=schema, migrate=True, use_content=False,
                              default_unit=pick_units()["P"].name)
     units = pick_units()
@@ -199,7 +200,7 @@ def start_console(tmp: Path, db_url: str, schema: Optional[str], fake, *,
            "ZALO_OAUTH_BASE_URL": fake.url, "ZALO_DB_PATH": str(tmp / "zalo.db"),
            "REPORTS_ZALO_CREDENTIALS": str(tmp / "no-credentials.yml")}
     env.update(extra_env or {})
-    console.server = Server("console", [sys.executable, "-m", "anninh.console"],
+    console.server = Server("console", command or [sys.executable, "-m", "anninh.console"],
                             f"http://127.0.0.1:{port}/healthz", tmp / "console.log", env).wait_ready(60)
     console.base_url = f"http://127.0.0.1:{port}"
     return console

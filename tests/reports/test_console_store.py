@@ -150,3 +150,12 @@ def test_units_from_content():
     assert all(u.parent == province.id for u in units if u.kind != "province")
     assert unit_by_id("nope") is None and unit_by_name("Công an xã Không Có") is None
     assert commune_unit("bao lam") == commune_unit("bao_lam") == bl and commune_unit(province.name) is None
+
+
+def test_count_stops_past_the_cap(store):
+    for _ in range(5):
+        make(store)
+    assert store.count_reports() == 5
+    assert store.count_reports(cap=3) == 4  # "more than 3"
+    assert store.count_reports(cap=5) == 5 and store.count_reports(cap=10) == 5
+    assert store.count_reports(units=[HQ], cap=3) == 0

@@ -11,7 +11,7 @@ from anninh.reports.errors import SchemaVersionError
 from anninh.reports.migrations import (LATEST_VERSION, LEGACY_LATEST, VERSION_TABLE, revision_module,
                                        applied_migrations, check_schema, current_version, migrate)
 from anninh.reports.model import NewReport
-from anninh.reports.schema import metadata, migrations_table
+from anninh.reports.schema import POSTGRESQL_TEXT_INDEX, SQLITE_TEXT_INDEX, metadata, migrations_table
 from anninh.reports.store import ReportStore
 from anninh.reports.timeutil import utcnow, vn_year
 
@@ -42,9 +42,11 @@ def _layout(engine, schema=None):
     insp = inspect(engine)
     tables = {}
     for name in sorted(insp.get_table_names(schema=schema)):
+        if name.startswith(SQLITE_TEXT_INDEX):  # SQLite's FTS5 index, not a table of the code
+            continue
         cols = sorted(c["name"] for c in insp.get_columns(name, schema=schema))
         idx = sorted(i["name"] for i in insp.get_indexes(name, schema=schema)
-                     if i["name"].startswith(("ix_", "ux_")))
+                     if i["name"].startswith(("ix_", "ux_")) and i["name"] != POSTGRESQL_TEXT_INDEX)
         tables[name] = (cols, idx)
     return tables
 

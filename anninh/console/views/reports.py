@@ -18,6 +18,7 @@ from anninh.reports.timeutil import parse_day
 bp = Blueprint("reports", __name__)
 TABS = ("new", "in_progress", "overdue", "mine", "all")
 TRANSCRIPT_PREVIEW = 30
+COUNT_CAP = 1000  # the inbox counts a list exactly up to this many reports
 
 
 def _svc():
@@ -90,13 +91,15 @@ def inbox():
     order = f.pop("order", "newest")
     try:
         # A text search scans the rows and the overdue tab's figure is in its tab: neither is
-        # counted again, the pager just offers the next page.
-        total = None if "text" in f or f.get("overdue") else store.count_reports(**f)
+        # counted again, the pager just offers the next page. Other lists are counted up to
+        # COUNT_CAP ("more than 1.000"): an exact count of a province-wide list costs more than
+        # the page itself.
+        total = None if "text" in f or f.get("overdue") else store.count_reports(**f, cap=COUNT_CAP)
         items = store.list_reports(**f, order=order, offset=(page - 1) * size, limit=size + 1)
     except ValidationError:  # a filter value that matches nothing known (edited URL)
         total, items = 0, []
     has_next, items = len(items) > size, items[:size]
-    pages = None if total is None else max(1, -(-total // size))
+    pages = None if total is None or total > COUNT_CAP else max(1, -(-total // size))
     figures = inbox_figures(store, policy.visible_units(current_user), current_user.username)
     units = communes = None
     if policy.is_admin(current_user):
@@ -105,7 +108,8 @@ def inbox():
         communes = [u for u in all_units() if u.kind == "commune"]
     return render_template("inbox.html", items=items, total=total, page=page, pages=pages,
                            has_next=has_next, tab=tab, tabs=TABS, kinds=KINDS, statuses=STATUSES,
-                           units=units, communes=communes, args=request.args, **figures)
+                           units=units, communes=communes, args=request.args, count_cap=COUNT_CAP,
+                           **figures)
 
 
 @bp.route("/r/<code>")
