@@ -71,6 +71,11 @@ def test_an_attachment_stored_by_one_node_is_read_by_another(db, tmp_path, where
     # A relative setting is resolved against the node's working directory once, then stored whole.
     env_a = {**env, "REPORTS_ATTACHMENTS_DIR": str(shared) if where == "absolute" else "../shared-attachments"}
     with LocalServer(routes) as server:
+        # The download policy refuses loopback addresses; this local stand-in for Zalo's media
+        # host is exempted explicitly, as tests must (REPORTS_ATTACHMENTS_TEST_ONLY_ALLOW).
+        host_port = server.url("/").split("/")[2]
+        env_a["REPORTS_ATTACHMENTS_TEST_ONLY_ALLOW"] = host_port
+        env_a["REPORTS_ATTACHMENT_HOSTS"] = "*"
         code = _node(NODE_A, tmp_path / "node-a", env_a, server.url("/photo.jpg")).strip()
     path, digest = _node(NODE_B, tmp_path / "node-b" / "deeper", {**env, "REPORTS_ATTACHMENTS_DIR": str(shared)},
                          code).split()
