@@ -12,7 +12,8 @@ Secrets are ``SecretStr``: printing a settings object never shows them.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple, Type
+import os
+from typing import Dict, List, Mapping, Optional, Tuple, Type
 
 from pydantic import BaseSettings, Field, SecretStr, validator
 
@@ -273,3 +274,19 @@ def load(cls: Type[BaseSettings], environ: Optional[Dict[str, str]] = None) -> B
         return cls()
     names = {f.name: f.field_info.extra.get("env") for f in cls.__fields__.values()}
     return cls(**{field: environ[env] for field, env in names.items() if env in environ})
+
+
+def env_positive_number(name: str, default: float, environ: Optional[Mapping[str, str]] = None) -> float:
+    """A positive number from the environment variable ``name`` (``default`` when unset); a clear
+    ValueError naming the variable otherwise. For library code read outside a settings class."""
+    env = os.environ if environ is None else environ
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be positive")
+    return value

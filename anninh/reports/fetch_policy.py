@@ -33,6 +33,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 
 from anninh.reports.privacy import get_logger
+from anninh.settings import env_positive_number
 
 log = get_logger(__name__)
 
@@ -105,16 +106,7 @@ class DownloadPolicy:
         env = os.environ if environ is None else environ
 
         def number(name: str, default: float) -> float:
-            raw = (env.get(name) or "").strip()
-            if not raw:
-                return default
-            try:
-                value = float(raw)
-            except ValueError:
-                raise ValueError(f"{name} must be a number, got {raw!r}") from None
-            if value <= 0:
-                raise ValueError(f"{name} must be positive")
-            return value
+            return env_positive_number(name, default, env)
 
         hosts = _split(env.get(ENV_HOSTS))
         return cls(allowed_hosts=hosts_setting(hosts) if hosts else DEFAULT_HOSTS,

@@ -14,7 +14,6 @@ took within ``$HANDOFF_OVERDUE_MINUTES`` (default 30) is overdue.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Sequence
@@ -28,6 +27,7 @@ from anninh.reports.migrations import check_schema
 from anninh.reports.privacy import mask_text
 from anninh.reports.schema import handoff_replies, handoffs
 from anninh.reports.timeutil import utcnow
+from anninh.settings import env_positive_number
 
 OPEN, CLOSED = "open", "closed"
 MAX_TRANSCRIPT_LINES = 40
@@ -39,17 +39,7 @@ SENT, FAILED, NOT_SENT = "ok", "failed", "not_sent"
 
 def overdue_minutes(environ=None) -> float:
     """Minutes a request may wait for an officer before it is flagged overdue."""
-    env = os.environ if environ is None else environ
-    raw = (env.get(ENV_OVERDUE) or "").strip()
-    if not raw:
-        return DEFAULT_OVERDUE_MINUTES
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{ENV_OVERDUE} must be a number of minutes, not {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"{ENV_OVERDUE} must be positive")
-    return value
+    return env_positive_number(ENV_OVERDUE, DEFAULT_OVERDUE_MINUTES, environ)
 
 
 @dataclass(frozen=True)
