@@ -18,12 +18,12 @@ from werkzeug.serving import make_server
 
 from anninh.console.app import create_app
 from anninh.console.settings import Settings
-from anninh.reports.privacy import install_log_masking
+from anninh.ops.logs import install_logging
 
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    install_log_masking()
+    install_logging("console")  # phone and ID numbers masked; JSON lines with LOG_FORMAT=json
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request lines (URLs hold codes)
     settings = Settings.from_env()
     app = create_app(settings)

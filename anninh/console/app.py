@@ -105,7 +105,30 @@ def create_app(settings: Optional[Settings] = None, *, store: Any = None) -> Fla
             resp.headers.setdefault("Cache-Control", "no-store")
         return resp
 
+    _add_ops_endpoints(app)
     return app
+
+
+def _add_ops_endpoints(app: Flask) -> None:
+    """GET /metrics, /health/live and /health/ready in front of the app (no login: they hold no
+    personal data; the reverse proxy keeps them internal), ready while the database answers."""
+    from sqlalchemy import text
+
+    from anninh.ops.health import register_check
+    from anninh.ops.wsgi import with_ops_routes
+
+    engine = app.extensions["anninh"].store.engine
+
+    def database(_app: Any):
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True, "ok"
+        except Exception as exc:  # noqa: BLE001 - reported, never raised
+            return False, type(exc).__name__
+
+    register_check("reports_db", database)
+    app.wsgi_app = with_ops_routes(app.wsgi_app)  # type: ignore[method-assign]
 
 
 def _error_page(code: int):

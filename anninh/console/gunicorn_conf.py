@@ -27,6 +27,7 @@ control_socket_disable = True  # gunicorn 27's control socket: unused, and one p
 
 
 def on_starting(_server) -> None:
-    """Masking of personal data in the logs of the master (workers inherit it)."""
-    from anninh.reports.privacy import install_log_masking
-    install_log_masking()
+    """Masking of personal data in the logs of the master (workers inherit it); JSON lines with
+    LOG_FORMAT=json."""
+    from anninh.ops.logs import install_logging
+    install_logging("console", ensure_handler=True)
