@@ -22,6 +22,8 @@ from anninh.lexicon import load_lexicon  # noqa: E402
 from anninh.text import has_diacritics, syllables  # noqa: E402
 
 OUT = ROOT / "content" / "lexicon" / "compounds.txt"
+# Texts no citizen message is matched against: the officers' console interface.
+NOT_CITIZEN_TEXT = {"console.yml"}
 HEADER = """\
 # Từ ghép tiếng Việt (mỗi dòng một từ), giúp máy tách từ đúng cả khi người dân gõ không dấu.
 # Có thể thêm tay; `make lexicon` tự bổ sung các từ ghép tìm thấy trong dữ liệu huấn luyện.
@@ -46,6 +48,8 @@ def texts() -> Iterable[str]:
             for line in str(block.get("examples", "")).splitlines():
                 yield line.lstrip("- ").strip()
     for path in sorted((ROOT / "content").rglob("*.yml")):
+        if path.relative_to(ROOT / "content").as_posix() in NOT_CITIZEN_TEXT:
+            continue
         yield from _strings(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
