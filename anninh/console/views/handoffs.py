@@ -45,6 +45,9 @@ def _replies(h):
              "error": r.error or "", "error_code": r.error_code} for r in _store().replies(h.id)]
 
 
+BADGE_TTL_S = 3.0  # the menu's count of waiting citizens is at most this old
+
+
 @bp.app_context_processor
 def waiting_badge():
     """How many citizens wait for an officer of the account's units (and how many too long), for
@@ -59,7 +62,8 @@ def waiting_badge():
     def count():
         store = _store()
         return {"waiting": len(store.waiting(units=units)), "overdue": store.overdue_count(minutes, units=units)}
-    return {"handoff_badge": _cached((id(svc.store), "handoffs", None if units is None else tuple(units)), count)}
+    return {"handoff_badge": _cached((id(svc.store), "handoffs", None if units is None else tuple(units)), count,
+                                     ttl=BADGE_TTL_S)}
 
 
 @bp.route("/")
