@@ -43,9 +43,9 @@ def why_model_needed(args: Any, credentials: Optional[Dict[str, Any]]) -> Option
     zalo = [section for name, section in credentials.items() if "Zalo" in name]
     if not zalo:
         return "no zalo channel"
-    from channels.zalo.config import load_settings
+    from channels.zalo.config import ZaloSettings
 
-    if not load_settings(zalo[0] or {}).turn_processes:
+    if not int((zalo[0] or {}).get("turn_processes", ZaloSettings.turn_processes)):
         return "the zalo channel has turn_processes: 0 (turns in this process)"
     return None
 
