@@ -160,6 +160,8 @@ def main() -> int:
         subprocess.run([str(BIN / "python"), str(zalo), "--spawn"], cwd=ROOT, env=base_env())
         print("\nZalo connector, 2 Rasa workers (PostgreSQL + Redis on 127.0.0.1):")
         subprocess.run([str(BIN / "python"), str(zalo), "--spawn", "--workers", "2"], cwd=ROOT, env=base_env())
+        print("\nZalo, one node against two (bench/zalo_nodes.py, PostgreSQL + Redis on 127.0.0.1):")
+        subprocess.run([str(BIN / "python"), str(ROOT / "bench" / "zalo_nodes.py")], cwd=ROOT, env=base_env())
         print("\nA 1 MB message and the other citizens (bench/huge_message.py):")
         subprocess.run([str(BIN / "python"), str(ROOT / "bench" / "huge_message.py")], cwd=ROOT, env=base_env())
     print("\nReport form, typed answers (bench/report_form_bench.py):")

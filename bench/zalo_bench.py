@@ -60,8 +60,10 @@ def percentile(values: List[float], q: float) -> float:
 
 
 class Bench:
-    def __init__(self, rasa_url: str, fake_url: str, account: ZaloAccount) -> None:
-        self.webhook = rasa_url.rstrip("/") + "/webhooks/zalo/webhook"
+    def __init__(self, rasa_url: "str | List[str]", fake_url: str, account: ZaloAccount) -> None:
+        # Several servers (nodes behind a load balancer): the posts go to each in turn.
+        urls = [rasa_url] if isinstance(rasa_url, str) else list(rasa_url)
+        self.webhooks = [url.rstrip("/") + "/webhooks/zalo/webhook" for url in urls]
         self.fake_url = fake_url.rstrip("/")
         self.account = account
         self.session: Optional[aiohttp.ClientSession] = None
@@ -133,7 +135,8 @@ class Bench:
         headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(self.account, body, ts)}
         started = time.perf_counter()
         try:
-            async with self.session.post(self.webhook, data=body, headers=headers) as resp:
+            webhook = self.webhooks[self._seq % len(self.webhooks)]
+            async with self.session.post(webhook, data=body, headers=headers) as resp:
                 await resp.read()
                 status = resp.status
         except aiohttp.ClientError as exc:
@@ -366,7 +369,8 @@ class Spawned:
         self.stack: Any = None
         self.fake_url = ""
 
-    def __enter__(self) -> "Spawned":
+    def start_fake(self) -> None:
+        """The fake Zalo API as a subprocess; sets ``fake_url`` and the account's refresh token."""
         self.fake = subprocess.Popen(
             [sys.executable, str(ROOT / "tests" / "fakes" / "fake_zalo.py"), "--oa-id", self.account["oa_id"],
              "--app-id", self.account["app_id"], "--app-secret-key", self.account["app_secret_key"]],
@@ -381,6 +385,9 @@ class Spawned:
             values[key] = value
         self.fake_url = values["FAKE_ZALO_URL"]
         self.account["refresh_token"] = values["ZALO_REFRESH_TOKEN"]
+
+    def __enter__(self) -> "Spawned":
+        self.start_fake()
         stack_mod = _load(ROOT / "tests" / "zalo" / "stack.py", "zalo_stack")
         processes = 0 if self.turn_processes is None and self.workers > 1 else self.turn_processes
         extra = {"turn_processes": processes} if processes is not None else {}  # None: the channel's default

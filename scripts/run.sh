@@ -114,6 +114,7 @@ if [ "$MODE" = shell ]; then
   "$BIN/python" -m devtools.chat "http://localhost:$RASA_PORT"
 else
   echo "Assistant on http://localhost:$RASA_PORT (metrics: /metrics, health: /health/live, /health/ready)"
-  "$BIN/rasa" run --model models --port "$RASA_PORT" --endpoints "$ENDPOINTS" \
+  # `rasa run`, without the model in this process when the Zalo turn processes hold it (docs/zalo.md § 10)
+  "$BIN/python" -m channels.zalo.serve --model models --port "$RASA_PORT" --endpoints "$ENDPOINTS" \
     --credentials "$CREDENTIALS"
 fi

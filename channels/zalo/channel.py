@@ -10,6 +10,7 @@ without a loaded model, on this process's loop; with a shared database (``db_url
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ from channels.zalo.events import BadEvent, Ignored, InboundEvent, decode_body, e
 from channels.zalo.output import ZaloOutput
 from channels.zalo.pool import TurnProcessPool
 from channels.zalo.runtime import ZaloRuntime
+from channels.zalo.serve import MODEL_VARIABLE
 from channels.zalo.signature import SIGNATURE_HEADER, verify
 from channels.zalo.turns import output_channel
 
@@ -113,7 +115,8 @@ class ZaloInput(InputChannel):
         """What a turn process needs to run turns as this server would; None (with the reason
         logged) when this server cannot start them."""
         processor = getattr(getattr(getattr(app, "ctx", None), "agent", None), "processor", None)
-        if processor is None:
+        handed_over = os.environ.get(MODEL_VARIABLE)  # channels.zalo.serve: the server holds no model
+        if processor is None and not handed_over:
             logger.warning("zalo: this server has no model loaded, so it cannot start turn processes; "
                            "bot turns run in this process instead")
             return None
@@ -121,16 +124,20 @@ class ZaloInput(InputChannel):
             logger.warning("zalo: the channel was not built from credentials, so it cannot start turn "
                            "processes; bot turns run in this process instead")
             return None
-        store = getattr(processor, "tracker_store", None)
+        agent = getattr(getattr(app, "ctx", None), "agent", None)
+        store = getattr(agent, "tracker_store", None)
         while hasattr(store, "_tracker_store"):  # Rasa's wrappers
             store = store._tracker_store
         if type(store).__name__ == "InMemoryTrackerStore":
             logger.warning("zalo: the tracker store is in memory, so each turn process keeps its own "
                            "conversations and the HTTP API does not see them; configure an SQL tracker "
                            "store (endpoints.yml) to share them")
-        model = Path(processor.model_path)
-        if model.is_dir():
-            model = model / processor.model_filename
+        if processor is None:
+            model = Path(str(handed_over))
+        else:
+            model = Path(processor.model_path)
+            if model.is_dir():
+                model = model / processor.model_filename
         endpoints = self.settings.endpoints or endpoints_of_this_server()
         return {"credentials": self.credentials, "model": str(model.resolve()),
                 "endpoints": str(Path(endpoints).resolve()) if endpoints else None,

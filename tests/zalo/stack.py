@@ -204,7 +204,8 @@ class RasaStack:
             raise StackError(f"no trained model: run make train (nothing in {self.project_dir / 'models'})")
         files = self._write_configs()
         self._spawn("actions", [self.python_bin, "-m", "anninh.action_server", "--port", str(self.actions_port)])
-        args = [self.rasa_bin, "run", "--model", str(model), "--credentials", str(files["credentials"]),
+        # `rasa run`, without the model in the server when its turn processes hold it (channels/zalo/serve.py)
+        args = [self.python_bin, "-m", "channels.zalo.serve", "--model", str(model), "--credentials", str(files["credentials"]),
                 "--endpoints", str(files["endpoints"]), "--port", str(self.rasa_port),
                 "--interface", "127.0.0.1"]
         if self.enable_api:
