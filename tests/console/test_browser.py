@@ -79,11 +79,21 @@ def submit(drv, form_id: str, **fields) -> None:
 
 
 def click_and_wait(drv, element) -> None:
-    """Click and wait until the next page has replaced this one."""
-    from selenium.webdriver.support import expected_conditions as ec
+    """Click and wait until the next page has replaced this one and finished loading. The old
+    page is marked in JavaScript: asking the old element whether it is stale can itself fail
+    in Chromium ("Node with given id does not belong to the document") while the page changes."""
     from selenium.webdriver.support.ui import WebDriverWait
+    drv.execute_script("window.__consoleOldPage = true;")
     element.click()
-    WebDriverWait(drv, 60).until(ec.staleness_of(element))
+
+    def next_page_loaded(d) -> bool:
+        try:
+            return bool(d.execute_script(
+                "return window.__consoleOldPage === undefined && document.readyState === 'complete';"))
+        except Exception:  # noqa: BLE001 - the page is being replaced: not yet
+            return False
+
+    WebDriverWait(drv, 60).until(next_page_loaded)
 
 
 @pytest.mark.parametrize("size", sorted(SIZES))
