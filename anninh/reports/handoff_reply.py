@@ -9,7 +9,6 @@ only). Every attempt is kept with the request (``HandoffStore.record_reply``), w
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any, Optional
 
@@ -35,20 +34,11 @@ async def _send(handoffs: HandoffStore, handoff: Handoff, text: str, notifier: A
     oa_id, user_id = zalo_ids(target)
     if not oa_id or not user_id or notifier.settings.account(oa_id) is None:
         return NotifyResult(False, None, f"OA {oa_id} is not configured for the Zalo channel", not_sent=True)
-    if len(text) > notifier.settings.text_limit:
-        return NotifyResult(False, None, f"text longer than {notifier.settings.text_limit} characters; not sent",
-                            not_sent=True)
-    last = await notifier.conversations.last_inbound(f"{oa_id}:{user_id}")
-    if last is not None and last.msg_id:
-        sent = await asyncio.to_thread(handoffs.replies_quoting, last.msg_id)
-        last = replace(last, oa_messages_since=last.oa_messages_since + sent)
-    outside = notifier.window.outside_reason(last, notifier._clock())
-    if outside is not None:
-        return NotifyResult(False, None, outside, not_sent=True)
-    body = {"recipient": {"message_id": last.msg_id}, "message": {"text": text}}
-    from channels.zalo.client import MESSAGE_CS_PATH
-    return await notifier._call(notifier.settings.api_base_url, oa_id, MESSAGE_CS_PATH, body,
-                                reply_to=last.msg_id)
+
+    async def quoted_before(last) -> int:
+        return await asyncio.to_thread(handoffs.replies_quoting, last.msg_id)
+
+    return await notifier.reply_in_window(oa_id, user_id, text, quoted_before)
 
 
 def reply_to_handoff(handoffs: HandoffStore, handoff_id: int, text: str, *, actor: str,

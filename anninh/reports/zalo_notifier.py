@@ -26,7 +26,7 @@ import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Tuple
 
 from anninh import PROJECT_ROOT
 from anninh.reports.model import NotifyResult, Report
@@ -160,20 +160,15 @@ class ZaloConnectorNotifier:
             return NotifyResult(False, None, "the report has no Zalo OA id or user id to reply to")
         if self.settings.account(oa_id) is None:
             return NotifyResult(False, None, f"OA {oa_id} is not configured for the Zalo channel")
-        if len(text) > self.settings.text_limit:
-            return NotifyResult(False, None, f"text longer than {self.settings.text_limit} characters; "
-                                "not sent", not_sent=True)
-        last: Optional[LastInbound] = await self.conversations.last_inbound(f"{oa_id}:{user_id}")
-        if last is not None and last.msg_id and store is not None:
-            sent = await asyncio.to_thread(replies_recorded, store, last.msg_id, last.at)
-            last = replace(last, oa_messages_since=last.oa_messages_since + sent)
-        outside = self.window.outside_reason(last, self._clock())
-        if outside is None:
-            assert last is not None and last.msg_id
-            body = {"recipient": {"message_id": last.msg_id}, "message": {"text": text}}
-            return await self._call(self.settings.api_base_url, oa_id, MESSAGE_CS_PATH, body, reply_to=last.msg_id)
-        if self.zns is None:
-            return NotifyResult(False, None, outside, not_sent=True)
+
+        async def recorded(last: LastInbound) -> int:
+            if store is None:
+                return 0
+            return await asyncio.to_thread(replies_recorded, store, last.msg_id, last.at)
+
+        result, outside = await self._reply_in_window(oa_id, user_id, text, recorded)
+        if outside is None or self.zns is None:
+            return result
         phone = await self.conversations.shared_phone(f"{oa_id}:{user_id}")
         if phone is None:
             return NotifyResult(False, None, f"{outside}; no phone shared through request_user_info for ZNS",
@@ -181,6 +176,31 @@ class ZaloConnectorNotifier:
         body = self.zns.body(phone, report.code, status_label(report.status),
                              f"{report.code}-{int(self._clock())}")
         return await self._call(self.zns.base_url, oa_id, TEMPLATE_PATH, body, via="zns")
+
+    async def reply_in_window(self, oa_id: str, user_id: str, text: str,
+                              sent_before: Callable[[LastInbound], Awaitable[int]]) -> NotifyResult:
+        """``text`` to the citizen as a reply quoting their last message, inside Zalo's reply
+        window only (outside it nothing is sent and the result says why). ``sent_before(last)``:
+        how many of our own messages already quoted that message (counted against the window)."""
+        return (await self._reply_in_window(oa_id, user_id, text, sent_before))[0]
+
+    async def _reply_in_window(self, oa_id: str, user_id: str, text: str,
+                               sent_before: Callable[[LastInbound], Awaitable[int]]
+                               ) -> Tuple[NotifyResult, Optional[str]]:
+        """The outcome, and the reason when the window was closed (None otherwise)."""
+        if len(text) > self.settings.text_limit:
+            return NotifyResult(False, None, f"text longer than {self.settings.text_limit} characters; "
+                                "not sent", not_sent=True), None
+        last: Optional[LastInbound] = await self.conversations.last_inbound(f"{oa_id}:{user_id}")
+        if last is not None and last.msg_id:
+            last = replace(last, oa_messages_since=last.oa_messages_since + await sent_before(last))
+        outside = self.window.outside_reason(last, self._clock())
+        if outside is not None:
+            return NotifyResult(False, None, outside, not_sent=True), outside
+        assert last is not None and last.msg_id
+        body = {"recipient": {"message_id": last.msg_id}, "message": {"text": text}}
+        return await self._call(self.settings.api_base_url, oa_id, MESSAGE_CS_PATH, body,
+                                reply_to=last.msg_id), None
 
     async def _call(self, base_url: str, oa_id: str, path: str, body: Dict[str, Any], *,
                     reply_to: Optional[str] = None, via: Optional[str] = None) -> NotifyResult:
