@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (`make test`, which first validates content and trains the model).
-# 1. pytest: units, content, actions, NLU components, Zalo connector, reports, integration.
+# 1. pytest (two workers; PYTEST_WORKERS=N to change): units, content, actions, NLU components, Zalo
+#    connector, reports, integration.
 # 2. conversation tests tests/test_*.yml (scripts/conversation_tests.sh): rasa test, a replay through
 #    the real action server (no silent turn), no ERROR line in the Rasa or action server logs.
 # 3. held-out NLU accuracy: fails below 0.95 overall or 0.95 without diacritics.
@@ -26,7 +27,9 @@ phase() {
 
 
 phase "services" bash scripts/services.sh
-phase "pytest" "$BIN/python" -m pytest -q -p no:cacheprovider
+# Two workers (pytest-xdist), each taking whole test files, so a file's servers start once; most
+# integration tests wait on other processes, so two workers fit a two-core machine.
+phase "pytest" "$BIN/python" -m pytest -q -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" --dist loadfile
 phase "conversation tests" bash scripts/conversation_tests.sh
 phase "held-out NLU accuracy" \
   "$BIN/python" scripts/eval_nlu.py --model "$MODEL" --min-overall 0.95 --min-plain 0.95
