@@ -253,6 +253,7 @@ EXTERNAL: Dict[str, str] = {
     "CATALOGUE_MAX_AGE_DAYS": "`make validate`: catalogue entries whose `verified_on` is older than this many days are listed for re-checking (default 183, about six months)",
     "TAG": "docker-compose.yml: tag of the images built (default `latest`)",
     "PROXY_PORT": "docker-compose.yml: port the reverse proxy publishes (default 8080)",
+    "PYTEST_WORKERS": "`make test`: how many pytest-xdist workers run the tests (default 2; whole files per worker)",
 }
 
 
