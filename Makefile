@@ -71,6 +71,7 @@ bench: train
 	$(BIN)/python bench/masking_bench.py
 	$(BIN)/python bench/store_bench.py
 	$(BIN)/python scripts/eval_multiturn.py --min-full 0
+	$(BIN)/python scripts/eval_multiturn.py --min-full 0 --data tests/multiturn_fresh.yml
 	$(BIN)/python bench/console_bench.py
 	$(BIN)/python bench/dialogue_bench.py
 	$(BIN)/python bench/figures_bench.py

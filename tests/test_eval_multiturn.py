@@ -34,6 +34,20 @@ def test_heldout_set_covers_every_class_with_known_procedures():
     assert any(em.norm(t.user) == t.user.lower() for t in emergencies)      # and without
 
 
+def test_fresh_set_is_well_formed_and_separate_from_the_heldout_set():
+    fresh = em.load_conversations(ROOT / "tests" / "multiturn_fresh.yml")
+    assert len(fresh) >= 40 and {c.klass for c in fresh} == set(em.CLASSES)
+    ids = set(em.procedure_titles())
+    for conv in fresh:
+        for turn in conv.turns:
+            for pattern in turn.procedure:
+                assert any(fnmatch.fnmatchcase(i, pattern) for i in ids), (conv.id, pattern)
+    # Short follow-ups ("bao lau thi co") may coincide; longer messages are the writer's own.
+    def long_messages(conversations):
+        return {em.norm(t.user) for c in conversations for t in c.turns if len(t.user.split()) >= 6}
+    assert not long_messages(em.load_conversations(em.DEFAULT_DATA)) & long_messages(fresh)
+
+
 @pytest.mark.parametrize("text, expected", [
     ("Dạ, không cần ạ. Ở dưới 30 ngày thì không phải đăng ký.", "no"),
     ("Dạ, anh/chị không phải đăng ký tạm trú.", "no"),
