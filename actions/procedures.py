@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.replies import send
 from anninh import render
 from anninh.answer_texts import load_texts
+from anninh.fact_context import known_quantities
 from anninh.procedure_answer import answer_question
 from anninh.resolver import get_resolver
 
@@ -22,6 +23,12 @@ def _entity(tracker: Tracker, name: str) -> Optional[str]:
 def _age(tracker: Tracker) -> Optional[int]:
     value = _entity(tracker, "age")
     return int(value) if value and value.isdigit() else None
+
+
+def earlier_quantities(tracker: Tracker) -> Dict[str, float]:
+    """Ages and durations the citizen named in earlier messages (anninh.fact_context)."""
+    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"][:-1]
+    return known_quantities(t for t in texts if not t.startswith("/"))
 
 
 def _slot(procedure_id: Optional[str]) -> List[Dict[Text, Any]]:
@@ -55,7 +62,8 @@ class ActionAnswerProcedure(Action):
 
         text = "" if is_payload else text
         answered, replies = answer_question(resolver, text, age=_age(tracker),
-                                            previous=tracker.get_slot("procedure"))
+                                            previous=tracker.get_slot("procedure"),
+                                            known=earlier_quantities(tracker))
         if replies:
             send(dispatcher, replies)
             return _slot(answered)
