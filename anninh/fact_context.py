@@ -19,7 +19,8 @@ from anninh.facts import Fact, quantities
 EXPIRED = "expired"
 _EXPIRY = (("het", "han"), ("qua", "han"))
 _BEFORE_NOT_YET = {"sap", "chua", "truoc", "khi", "gan", "nua", "se"}   # sắp, chưa, trước khi, sẽ
-_AFTER_DONE = {"roi", "tu", "lau"}                                       # rồi, từ (tháng trước), lâu
+# rồi, từ (tháng trước), lâu, (tuần) trước, (hôm) qua, (năm) ngoái, (hết hạn) được (2 tuần)
+_AFTER_DONE = {"roi", "tu", "lau", "truoc", "qua", "ngoai", "duoc"}
 _WINDOW_AFTER = 5
 
 
