@@ -18,6 +18,7 @@ from anninh.fact_search import MIN_SCORE, MIN_SCORE_FOLLOW_UP, FactMatch
 from anninh.render import Reply
 from anninh.resolver import Resolution, Resolver
 from anninh.text import normalize
+from anninh.verdict import verdict_answer
 
 FACT_QUESTIONS = ("yes_no", "fine", "expired")
 MIN_SCORE_EXPIRED = 1.0  # the message already says it has expired: a weaker match will do
@@ -98,6 +99,12 @@ def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: R
     proc = catalogue.procedures[procedure_id]
     prefix = _prefix(result)
     match = _family_fact(resolver, text, procedure_id, result, min_score, known)
+    # a yes/no on the fee or online channel that the fields settle (anninh.verdict), unless a fact
+    # was asked for by its own phrase
+    verdict = None if match is not None and match.phrase else verdict_answer(
+        proc, normalize(text, resolver.abbreviations), resolver.aspects, prefix)
+    if verdict is not None:
+        return verdict
     if match is not None:
         return render.fact_answer(catalogue.procedures[match.fact.procedure], match.fact,
                                   with_known(text, known), resolver.aspects, catalogue, prefix)

@@ -168,3 +168,32 @@ def test_unpaid_camera_fine_blocks_registration(text):
 def test_a_fact_turning_on_an_age_is_not_picked_from_the_whole_catalogue(text):
     first, events = ask(text)
     assert slot(events) is None and "Cấp đổi thẻ căn cước" not in first["text"]
+
+
+# -- yes/no from the catalogue's fields (anninh.verdict) ---------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    *[(t, "no") for t in both("khai báo tạm vắng có mất phí không", "thu hồi đăng ký xe có mất tiền không")],
+    *[(t, "yes") for t in both("đăng ký tạm trú có mất lệ phí không")],
+])
+def test_fee_yes_no_from_the_fee_field(text, expected):
+    first, _ = ask(text)
+    assert yes_no_of(first["text"]) == expected
+    assert "Căn cứ" in first["text"]
+    if expected == "yes":
+        assert "15.000" in first["text"]
+
+
+@pytest.mark.parametrize("text", both("làm online được không"))
+def test_online_yes_no_from_the_online_field(text):
+    first, _ = ask(text, previous="cu_tru.tam_tru")
+    assert yes_no_of(first["text"]) == "yes" and "VNeID" in first["text"]
+
+
+@pytest.mark.parametrize("text", both("đăng ký xe lần đầu có mất phí không",     # fee unconfirmed in part
+                                      "làm căn cước lần đầu online được không",  # book online, come in person
+                                      "sinh viên xin lý lịch tư pháp có được giảm phí không"))  # exemption
+def test_no_verdict_when_the_field_does_not_settle_it(text):
+    first, _ = ask(text)
+    assert yes_no_of(first["text"]) is None  # the aspect itself, with its warnings
+    assert " — " in first["text"].split("\n")[0]
