@@ -1,7 +1,7 @@
 """Answers about police procedures, from the catalogue in content/procedures/."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -26,9 +26,23 @@ def _age(tracker: Tracker) -> Optional[int]:
 
 
 def earlier_quantities(tracker: Tracker) -> Dict[str, float]:
-    """Ages and durations the citizen named in earlier messages (anninh.fact_context)."""
-    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"][:-1]
-    return known_quantities(t for t in texts if not t.startswith("/"))
+    """Ages and durations the citizen named in earlier messages about the procedure now in
+    context (anninh.fact_context): "bé nhà em 5 tuổi" holds for the next question about the same
+    card, not for a question about another procedure (whose age may be someone else's)."""
+    current = tracker.get_slot("procedure")
+    if not current:
+        return {}
+    answered: List[Tuple[str, Optional[str]]] = []  # (message, procedure in context after it)
+    slot: Optional[str] = None
+    for e in tracker.events:
+        if e.get("event") == "slot" and e.get("name") == "procedure":
+            slot = e.get("value")
+            if answered:
+                answered[-1] = (answered[-1][0], slot)
+        elif e.get("event") == "user":
+            answered.append((e.get("text") or "", slot))
+    earlier = [t for t, pid in answered[:-1] if pid == current and not t.startswith("/")]
+    return known_quantities(earlier)
 
 
 def _slot(procedure_id: Optional[str]) -> List[Dict[Text, Any]]:

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from actions.procedures import ActionAnswerProcedure
+from actions.procedures import ActionAnswerProcedure, earlier_quantities
 from anninh import PROJECT_ROOT
 from anninh.fact_context import already_expired, known_quantities, with_known
 from anninh.facts import Condition
@@ -31,8 +31,9 @@ def _words(text):
 
 def ask_after(earlier, text, previous):
     """``text`` asked after the citizen's ``earlier`` messages, about ``previous``."""
-    t = tracker(text, slots={"procedure": previous},
-                events=[{"event": "user", "text": e} for e in earlier] + [{"event": "user", "text": text}])
+    events = [x for e in earlier for x in ({"event": "user", "text": e},
+                                           {"event": "slot", "name": "procedure", "value": previous})]
+    t = tracker(text, slots={"procedure": previous}, events=events + [{"event": "user", "text": text}])
     return ask(text, previous, action=_Replay(t))
 
 
@@ -118,6 +119,18 @@ def test_quantities_named_earlier_hold():
 def test_age_said_before_answers_the_fingerprint_question(earlier, text):
     first, _ = ask_after([earlier], text, "can_cuoc.duoi_14")
     assert yes_no_of(first["text"]) == "no" and "6 tuổi" in first["text"]
+
+
+def test_an_age_said_about_another_procedure_is_not_carried():
+    events = [{"event": "user", "text": "tôi 45 tuổi đi làm xa có phải khai tạm vắng không"},
+              {"event": "slot", "name": "procedure", "value": "cu_tru.tam_vang"},
+              {"event": "user", "text": "làm căn cước cho con"},
+              {"event": "slot", "name": "procedure", "value": "can_cuoc.duoi_14"},
+              {"event": "user", "text": "có phải lấy vân tay không"}]
+    t = tracker("có phải lấy vân tay không", slots={"procedure": "can_cuoc.duoi_14"}, events=events)
+    assert earlier_quantities(t) == {}
+    events[2]["text"] = "làm căn cước cho con 9 tuổi"
+    assert earlier_quantities(t) == {"age": 9}
 
 
 @pytest.mark.parametrize("text", both("con tôi 3 tuổi có làm thẻ căn cước được không"))
