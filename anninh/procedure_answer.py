@@ -1,9 +1,12 @@
 """Choosing the answer to a procedure question: a fact, an aspect, the overview, or asking back.
 
-Order: a question about fines gets the fine (or "unknown"); a yes/no, eligibility or "already
-expired" question, or one naming an ask phrase of a fact, gets that fact (with its condition
-checked against the age or duration in the message); an aspect question gets the aspect; else the
-overview. Two procedures of two families in one message: the first is answered, the other is a
+Order: a message saying something has already expired gets the fact kept for that (a renewal is
+no longer possible: anninh.fact_context); a question about fines gets the fine (or "unknown"); a
+yes/no, eligibility or "already expired" question, or one naming an ask phrase of a fact, gets that
+fact (with its condition checked against the age or duration in the message, or named earlier in
+the conversation), except that a yes/no on the fee or the online channel which the fields settle is
+answered from them (anninh.verdict) unless a fact was named by its ask phrase; an aspect question
+gets the aspect; else the overview. Two procedures of two families in one message: the first is answered, the other is a
 button. A message naming no procedure is about the one last answered, when it asks something.
 """
 from __future__ import annotations
