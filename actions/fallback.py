@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.procedures import earlier_quantities
 from actions.replies import send
 from anninh.clarify import first_miss, load_intent_labels, second_miss
 from anninh.emergency import load_emergency
@@ -38,7 +39,8 @@ class ActionClarify(Action):
         resolver = get_resolver()
         if text and previous in resolver.catalogue.procedures:
             # A free follow-up about the procedure in context ("giữ lại biển số được không").
-            replies = answer_follow_up(resolver, text, previous, strict=True)
+            replies = answer_follow_up(resolver, text, previous, strict=True,
+                                       known=earlier_quantities(tracker))
             if replies:
                 send(dispatcher, replies)
                 return []

@@ -1,7 +1,7 @@
 """Answers about police procedures, from the catalogue in content/procedures/."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.replies import send
 from anninh import render
 from anninh.answer_texts import load_texts
+from anninh.fact_context import known_quantities
 from anninh.procedure_answer import answer_question
 from anninh.resolver import get_resolver
 
@@ -22,6 +23,26 @@ def _entity(tracker: Tracker, name: str) -> Optional[str]:
 def _age(tracker: Tracker) -> Optional[int]:
     value = _entity(tracker, "age")
     return int(value) if value and value.isdigit() else None
+
+
+def earlier_quantities(tracker: Tracker) -> Dict[str, float]:
+    """Ages and durations the citizen named in earlier messages about the procedure now in
+    context (anninh.fact_context): "bé nhà em 5 tuổi" holds for the next question about the same
+    card, not for a question about another procedure (whose age may be someone else's)."""
+    current = tracker.get_slot("procedure")
+    if not current:
+        return {}
+    answered: List[Tuple[str, Optional[str]]] = []  # (message, procedure in context after it)
+    slot: Optional[str] = None
+    for e in tracker.events:
+        if e.get("event") == "slot" and e.get("name") == "procedure":
+            slot = e.get("value")
+            if answered:
+                answered[-1] = (answered[-1][0], slot)
+        elif e.get("event") == "user":
+            answered.append((e.get("text") or "", slot))
+    earlier = [t for t, pid in answered[:-1] if pid == current and not t.startswith("/")]
+    return known_quantities(earlier)
 
 
 def _slot(procedure_id: Optional[str]) -> List[Dict[Text, Any]]:
@@ -55,7 +76,8 @@ class ActionAnswerProcedure(Action):
 
         text = "" if is_payload else text
         answered, replies = answer_question(resolver, text, age=_age(tracker),
-                                            previous=tracker.get_slot("procedure"))
+                                            previous=tracker.get_slot("procedure"),
+                                            known=earlier_quantities(tracker))
         if replies:
             send(dispatcher, replies)
             return _slot(answered)

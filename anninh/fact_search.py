@@ -59,11 +59,13 @@ class FactIndex:
                                     abbreviations)
 
     def search(self, text: str, procedure_ids: Sequence[str], kind: Optional[str] = None,
-               min_score: float = MIN_SCORE) -> Optional[FactMatch]:
-        """The best fact of ``procedure_ids`` (of ``kind`` if given) for ``text``, or None."""
+               min_score: float = MIN_SCORE, situation: str = "") -> Optional[FactMatch]:
+        """The best fact of ``procedure_ids`` (of ``kind`` if given) for ``text``, or None.
+        A fact kept for a situation (``when: expired``) is searched only with that ``situation``,
+        and then only such facts are."""
         allowed = set(procedure_ids)
         mask = np.array([f.procedure in allowed and (kind is None or f.kind == kind)
-                         for f in self.facts], dtype=float)
+                         and f.when == situation for f in self.facts], dtype=float)
         if not self.facts or not mask.any():
             return None
         words = normalize(text, self.abbreviations)

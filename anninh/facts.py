@@ -18,8 +18,11 @@ write under a procedure::
         verified_on: 2026-11-28
 
 ``condition`` compares a quantity named in the question (an age in years, or a duration in days:
-"2 tháng" is 60 days) with ``at_least`` and/or ``below``; when the question names none, the general
-``answer`` is given. Each fact has its own legal basis, confirmation and date.
+"2 tháng" is 60 days) with ``at_least`` and/or ``below``, or with ``one_of`` (a list: met when the
+value is one of them, e.g. the ages at which an ID card is changed free of charge); when the
+question names none, the general ``answer`` is given. ``when: expired`` makes a fact answer only
+messages saying the thing has already expired ("hết hạn 3 hôm rồi": a renewal is no longer
+possible), and it is preferred for them. Each fact has its own legal basis, confirmation and date.
 """
 from __future__ import annotations
 
@@ -34,8 +37,9 @@ from anninh.text import fold
 
 FACT_KINDS = ("yes_no", "fine", "info")
 QUANTITIES = ("age", "days")
+SITUATIONS = ("expired",)  # values of ``when``
 _FACT_FIELDS = {"id", "kind", "ask", "answer", "condition", "if_met", "if_not_met", "basis",
-                "unconfirmed", "verified_on", "see"}
+                "unconfirmed", "verified_on", "see", "when"}
 # Text a citizen must never see: an editor's placeholder left in a field.
 PLACEHOLDER = re.compile(r"\{[^}]*\}|<[^>]*>|\bTODO\b|\bxxx\b|\.\.\.$|^…$|\?\?", re.IGNORECASE)
 
@@ -45,8 +49,11 @@ class Condition:
     quantity: str
     at_least: Optional[float] = None
     below: Optional[float] = None
+    one_of: Tuple[float, ...] = ()
 
     def met(self, value: float) -> bool:
+        if self.one_of and value not in self.one_of:
+            return False
         if self.at_least is not None and value < self.at_least:
             return False
         if self.below is not None and value >= self.below:
@@ -68,6 +75,7 @@ class Fact:
     if_met: str = ""
     if_not_met: str = ""
     see: str = ""            # another procedure the citizen is pointed to (a button)
+    when: str = ""           # "expired": only for messages saying it has already expired
 
     def text_for(self, quantities: Dict[str, float]) -> Tuple[str, Optional[bool]]:
         """The answer for this question, and whether the condition was met (None: not evaluated)."""
@@ -153,7 +161,7 @@ def parse_facts(raw: Any, procedure_id: str, default_date: Optional[dt.date], pa
             problem("ask", "cần danh sách các cách người dân hỏi, mỗi dòng bắt đầu bằng '- '")
             ask = []
         texts: Dict[str, str] = {}
-        for name in ("answer", "basis", "if_met", "if_not_met", "see"):
+        for name in ("answer", "basis", "if_met", "if_not_met", "see", "when"):
             value = item.get(name, "")
             if value is None:
                 value = ""
@@ -169,17 +177,25 @@ def parse_facts(raw: Any, procedure_id: str, default_date: Optional[dt.date], pa
             problem("answer", "cần câu trả lời chung (khi câu hỏi không nêu số tuổi, số ngày)")
         if not texts["basis"]:
             problem("basis", "cần căn cứ pháp lý của ý này")
+        if texts["when"] and texts["when"] not in SITUATIONS:
+            problem("when", f"chọn một trong: {', '.join(SITUATIONS)} (hoặc bỏ trống)")
         condition = None
         cond = item.get("condition")
         if cond is not None:
             if not isinstance(cond, dict) or cond.get("quantity") not in QUANTITIES \
-                    or set(cond) - {"quantity", "at_least", "below"}:
-                problem("condition", "dạng đúng: {quantity: age hoặc days, at_least: SỐ, below: SỐ}")
+                    or set(cond) - {"quantity", "at_least", "below", "one_of"}:
+                problem("condition", "dạng đúng: {quantity: age hoặc days, at_least: SỐ, below: SỐ}"
+                                     " hoặc {quantity: age, one_of: [SỐ, SỐ]}")
             else:
                 least, below = _number(cond.get("at_least")), _number(cond.get("below"))
-                if least is None and below is None:
-                    problem("condition", "cần ít nhất một trong at_least, below (là số)")
-                condition = Condition(cond["quantity"], least, below)
+                raw_one_of = cond.get("one_of") or []
+                one_of = tuple(_number(v) for v in raw_one_of) if isinstance(raw_one_of, list) else (None,)
+                if None in one_of:
+                    problem("condition", "one_of cần một danh sách số, ví dụ [14, 25, 40, 60]")
+                    one_of = ()
+                elif least is None and below is None and not one_of:
+                    problem("condition", "cần ít nhất một trong at_least, below, one_of (là số)")
+                condition = Condition(cond["quantity"], least, below, one_of)
                 if not (texts["if_met"] and texts["if_not_met"]):
                     problem("condition", "có điều kiện thì cần cả if_met và if_not_met")
         unconfirmed = item.get("unconfirmed", False)
@@ -204,5 +220,5 @@ def parse_facts(raw: Any, procedure_id: str, default_date: Optional[dt.date], pa
                         ask=tuple(a.strip() for a in ask), answer=texts["answer"],
                         basis=texts["basis"], verified_on=verified, unconfirmed=unconfirmed,
                         condition=condition, if_met=texts["if_met"],
-                        if_not_met=texts["if_not_met"], see=texts["see"]))
+                        if_not_met=texts["if_not_met"], see=texts["see"], when=texts["when"]))
     return tuple(out)

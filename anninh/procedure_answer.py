@@ -1,24 +1,31 @@
 """Choosing the answer to a procedure question: a fact, an aspect, the overview, or asking back.
 
-Order: a question about fines gets the fine (or "unknown"); a yes/no, eligibility or "already
-expired" question, or one naming an ask phrase of a fact, gets that fact (with its condition
-checked against the age or duration in the message); an aspect question gets the aspect; else the
-overview. Two procedures of two families in one message: the first is answered, the other is a
+Order: a message saying something has already expired gets the fact kept for that (a renewal is
+no longer possible: anninh.fact_context); a question about fines gets the fine (or "unknown"); a
+yes/no, eligibility or "already expired" question, or one naming an ask phrase of a fact, gets that
+fact (with its condition checked against the age or duration in the message, or named earlier in
+the conversation), except that a yes/no on the fee or the online channel which the fields settle is
+answered from them (anninh.verdict) unless a fact was named by its ask phrase; an aspect question
+gets the aspect; else the overview. Two procedures of two families in one message: the first is answered, the other is a
 button. A message naming no procedure is about the one last answered, when it asks something.
 """
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from anninh import render
 from anninh.answer_texts import load_texts
+from anninh.fact_context import (EXPIRED, already_expired, answered_procedure, expired_scope,
+                                 with_known)
 from anninh.fact_search import MIN_SCORE, MIN_SCORE_FOLLOW_UP, FactMatch
-from anninh.facts import quantities
 from anninh.render import Reply
 from anninh.resolver import Resolution, Resolver
 from anninh.text import normalize
+from anninh.verdict import verdict_answer
 
 FACT_QUESTIONS = ("yes_no", "fine", "expired")
+MIN_SCORE_EXPIRED = 1.0  # the message already says it has expired: a weaker match will do
+Known = Optional[Dict[str, float]]  # ages and durations named earlier in the conversation
 # Words too common to show that a question and a fact are about the same thing.
 COMMON_WORDS = {"co", "khong", "duoc", "thi", "la", "lam", "phai", "can", "gi", "sao", "a", "nao",
                 "the", "roi", "o", "va", "cho", "em", "toi", "anh", "chi", "minh", "nay", "do", "vay"}
@@ -29,28 +36,28 @@ def _prefix(result: Resolution) -> List[str]:
 
 
 def _family_fact(resolver: Resolver, text: str, procedure_id: str, result: Resolution,
-                 min_score: float) -> Optional[FactMatch]:
+                 min_score: float, known: Known = None) -> Optional[FactMatch]:
     """A fact of the procedure, else one of its family's other procedures named by an ask phrase
     ("quá hạn rồi thì sao" about tạm trú is answered by gia hạn's fact)."""
-    own = _find_fact(resolver, text, [procedure_id], result, min_score)
+    own = _find_fact(resolver, text, [procedure_id], result, min_score, known)
     if (own is not None and own.phrase) or not any(q in FACT_QUESTIONS for q in result.questions):
         return own
     # a fact of the family named by its ask phrase beats one of this procedure found by words only
     proc = resolver.catalogue.procedures[procedure_id]
     others = [p for p in resolver.catalogue.families[proc.family].procedure_ids if p != procedure_id]
-    match = _find_fact(resolver, text, others, result, min_score)
+    match = _find_fact(resolver, text, others, result, min_score, known)
     return match if match is not None and match.phrase else own
 
 
 def _find_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str], result: Resolution,
-               min_score: float = MIN_SCORE) -> Optional[FactMatch]:
+               min_score: float = MIN_SCORE, known: Known = None) -> Optional[FactMatch]:
     asks = [q for q in result.questions if q in FACT_QUESTIONS]
     if "fine" in asks:
         return resolver.facts.search(text, procedure_ids, kind="fine", min_score=min_score)
     match = resolver.facts.search(text, procedure_ids, min_score=min_score)
     if match is None:
         return None
-    if not match.phrase and not _asks_this(resolver, text, match):
+    if not match.phrase and not _asks_this(resolver, text, match, known):
         return None
     # With no question word, only an ask phrase written in the message picks a fact, and not
     # over an aspect asked ("đăng ký tạm trú" alone gets the overview; "con mới sinh cần gì"
@@ -58,14 +65,14 @@ def _find_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str], resu
     return match if (asks or (match.phrase and not result.aspects)) else None
 
 
-def _asks_this(resolver: Resolver, text: str, match: FactMatch) -> bool:
+def _asks_this(resolver: Resolver, text: str, match: FactMatch, known: Known = None) -> bool:
     """A fact found by its words only (no ask phrase in the message) answers the question if the
     question names the quantity its condition checks ("ở 10 ngày có cần không"), or if the
     question's own words are in one of its ask phrases ("có cần" in "có cần đăng ký tạm trú").
     Otherwise it is only about the same topic ("chưa có hợp đồng thuê nhà thì sao" is not
     "có cần công chứng hợp đồng không")."""
     fact = match.fact
-    if fact.condition and fact.condition.quantity in quantities(text):
+    if fact.condition and fact.condition.quantity in with_known(text, known):
         return True
     asks = [tuple(normalize(a, resolver.abbreviations)) for a in fact.ask]
     cues = [cue for _, cue in resolver.question_cues(text)]
@@ -79,15 +86,31 @@ def _asks_this(resolver: Resolver, text: str, match: FactMatch) -> bool:
     return bool(rest & {w for ask in asks for w in ask})
 
 
+def _expired_fact(resolver: Resolver, text: str, procedure_id: Optional[str]) -> Optional[FactMatch]:
+    """The "already expired" fact for a message saying so about ``procedure_id`` (see
+    anninh.fact_context): not a renewal any more."""
+    if not procedure_id or not already_expired(normalize(text, resolver.abbreviations)):
+        return None
+    scope = expired_scope(resolver.facts.facts, procedure_id)
+    return resolver.facts.search(text, scope, min_score=MIN_SCORE_EXPIRED, situation=EXPIRED)
+
+
 def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: Resolution,
-                     min_score: float = MIN_SCORE, follow_up: bool = False) -> List[Reply]:
+                     min_score: float = MIN_SCORE, follow_up: bool = False,
+                     known: Known = None) -> List[Reply]:
     catalogue = resolver.catalogue
     proc = catalogue.procedures[procedure_id]
     prefix = _prefix(result)
-    match = _family_fact(resolver, text, procedure_id, result, min_score)
+    match = _family_fact(resolver, text, procedure_id, result, min_score, known)
+    # a yes/no on the fee or online channel that the fields settle (anninh.verdict), unless a fact
+    # was asked for by its own phrase
+    verdict = None if match is not None and match.phrase else verdict_answer(
+        proc, normalize(text, resolver.abbreviations), resolver.aspects, prefix)
+    if verdict is not None:
+        return verdict
     if match is not None:
         return render.fact_answer(catalogue.procedures[match.fact.procedure], match.fact,
-                                  quantities(text), resolver.aspects, catalogue, prefix)
+                                  with_known(text, known), resolver.aspects, catalogue, prefix)
     if "fine" in result.questions:
         return render.unknown_answer(proc, "fine", resolver.aspects, prefix)
     if result.aspects:
@@ -98,12 +121,21 @@ def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: R
 
 
 def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
-                    previous: Optional[str] = None) -> Tuple[Optional[str], List[Reply]]:
-    """(procedure answered, replies); no replies when nothing is known (the caller shows the menu)."""
+                    previous: Optional[str] = None, known: Known = None
+                    ) -> Tuple[Optional[str], List[Reply]]:
+    """(procedure answered, replies); no replies when nothing is known (the caller shows the menu).
+    ``known``: ages and durations named earlier in the conversation."""
     catalogue = resolver.catalogue
     result = resolver.resolve(text, age=age)
+    in_context = previous if not result.candidates and previous in catalogue.procedures else None
+    expired = _expired_fact(resolver, text, result.procedure or in_context)
+    if expired is not None:
+        pid = answered_procedure(expired.fact)
+        return pid, render.fact_answer(catalogue.procedures[pid], expired.fact,
+                                       with_known(text, known), resolver.aspects, catalogue,
+                                       _prefix(result))
     if result.procedure:
-        replies = answer_procedure(resolver, result.procedure, text, result)
+        replies = answer_procedure(resolver, result.procedure, text, result, known=known)
         if result.second or result.second_family:
             replies = render.with_second_topic(replies, catalogue, result.second, result.second_family)
         return result.procedure, replies
@@ -111,14 +143,15 @@ def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
         # Only the family is known ("CMND 9 số còn dùng được không", "căn cước mấy tuổi phải
         # làm"): a fact of the family asked for answers it, in the procedure in context first.
         scope = [previous] if previous in result.candidates else result.candidates
-        match = _find_fact(resolver, text, scope, result) or _find_fact(resolver, text,
-                                                                      result.candidates, result)
+        match = _find_fact(resolver, text, scope, result, known=known) or _find_fact(
+            resolver, text, result.candidates, result, known=known)
         if match is not None:
             pid = match.fact.procedure
-            return pid, render.fact_answer(catalogue.procedures[pid], match.fact, quantities(text),
+            return pid, render.fact_answer(catalogue.procedures[pid], match.fact,
+                                           with_known(text, known),
                                            resolver.aspects, catalogue, _prefix(result))
     if not result.candidates and previous in catalogue.procedures:
-        replies = answer_follow_up(resolver, text, previous, result)
+        replies = answer_follow_up(resolver, text, previous, result, known=known)
         if replies:
             return previous, replies
     if result.candidates:
@@ -134,28 +167,35 @@ def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
             reply.text = reply.text.strip()
         return None, [reply]
     # Nothing named and nothing in context: a fact asked for by its own words, anywhere.
+    # A fact whose answer turns on an age or a duration the message does not name is not picked
+    # from the whole catalogue ("có mất phí không" alone is not about changing an ID card at 25).
     match = _find_fact(resolver, text, list(catalogue.procedures), result, MIN_SCORE_FOLLOW_UP)
-    if match is not None and match.phrase:
+    if match is not None and match.phrase and (
+            match.fact.condition is None
+            or match.fact.condition.quantity in with_known(text, known)):
         pid = match.fact.procedure
-        return pid, render.fact_answer(catalogue.procedures[pid], match.fact, quantities(text),
-                                       resolver.aspects, catalogue, _prefix(result))
+        return pid, render.fact_answer(catalogue.procedures[pid], match.fact,
+                                       with_known(text, known), resolver.aspects, catalogue,
+                                       _prefix(result))
     return None, []
 
 
 def answer_follow_up(resolver: Resolver, text: str, previous: str,
-                     result: Optional[Resolution] = None, strict: bool = False) -> List[Reply]:
+                     result: Optional[Resolution] = None, strict: bool = False,
+                     known: Known = None) -> List[Reply]:
     """A message naming no procedure, about the one last answered ("còn lệ phí thì sao?",
     "giữ lại biển số được không", "con em được 2 tháng rồi có sao không"). ``strict`` (after the
     NLU was unsure): only a fact found by its ask phrase or a clear question."""
     result = result or resolver.resolve(text)
     asks = [q for q in result.questions if q in FACT_QUESTIONS]
-    match = _family_fact(resolver, text, previous, result, MIN_SCORE_FOLLOW_UP)
+    match = _family_fact(resolver, text, previous, result, MIN_SCORE_FOLLOW_UP, known)
     if match is not None:
         proc = resolver.catalogue.procedures[match.fact.procedure]
-        return render.fact_answer(proc, match.fact, quantities(text), resolver.aspects,
+        return render.fact_answer(proc, match.fact, with_known(text, known), resolver.aspects,
                                   resolver.catalogue, _prefix(result))
     if strict:
         return []
     if result.aspects or asks:
-        return answer_procedure(resolver, previous, text, result, MIN_SCORE_FOLLOW_UP, follow_up=True)
+        return answer_procedure(resolver, previous, text, result, MIN_SCORE_FOLLOW_UP, follow_up=True,
+                                known=known)
     return []

@@ -45,6 +45,7 @@ EXPECTED = {
     "khac.antt": "Cấp Giấy chứng nhận đủ điều kiện về an ninh, trật tự",
     "khac.con_dau": "Đăng ký mẫu con dấu",
     "khac.phat_nguoi": "Tra cứu vi phạm giao thông (phạt nguội)",
+    "khac.to_giac": "Tố giác, tin báo về tội phạm",
 }
 
 

@@ -1,0 +1,85 @@
+"""Yes/no questions the catalogue's own fields settle: "có mất phí không" from the fee, "làm online
+được không" from the online channel.
+
+The answer starts with the answer ("Dạ, về Khai báo tạm vắng: không mất lệ phí ạ.", "…: được ạ.
+Nộp trực tuyến trên …") and goes on with the rule and its legal basis. A field the catalogue marks
+unconfirmed, or one that does not settle the question (a fee "from 150,000 to 4,000,000 đồng by
+area" is paid; "book online, then come in person" is neither yes nor no), gives no verdict: the
+aspect answer is given instead, with its warnings. The sentences are in content/procedure_texts.yml.
+"""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Sequence
+
+from anninh import render
+from anninh.answer_texts import load_texts
+from anninh.catalogue import Procedure
+from anninh.render import Reply
+from anninh.screen import fit
+from anninh.text import fold
+
+# Cues, on folded words with abbreviations expanded ("ko" = "khong", "dc" = "duoc").
+_FEE_CUES = ("mat phi", "mat le phi", "mat tien", "ton phi", "ton tien", "thu phi", "thu le phi",
+             "nop phi", "nop le phi", "co phi", "phi khong", "le phi khong")
+# "được giảm / miễn phí không" asks about an exemption for someone, which the fee's existence does
+# not answer (a fact does, or the fee aspect with its exemptions)
+_EXEMPTION = ("giam", "mien", "uu dai")
+_ONLINE_CUES = ("online", "truc tuyen", "tren mang", "qua mang", "tren vneid", "qua vneid",
+                "tren app", "qua app", "tren dien thoai", "qua dien thoai")
+_YES_NO_END = re.compile(r"\b(khong|chua|k|hong|ko)\s*$")
+_AMOUNT_OR_HOW = ("bao nhieu", "the nao", "nhu nao", "ra sao", "o dau", "cach nao", "lam sao",
+                  "nhung gi", "can gi")
+_MONEY = re.compile(r"\d{1,3}(?:\.\d{3})+ đồng")
+_FREE_START = ("khong mat", "mien phi", "mien le phi", "khong thu")
+_ONLINE_YES = re.compile(r"^(?:co the )?(?:nop|khai|thong bao|dang ky)(?: ho so)? truc tuyen"
+                         r"|chi nop truc tuyen")
+
+
+def asked(words: Sequence[str]) -> Optional[str]:
+    """"fee" or "online" when the message is a yes/no question about it, else None."""
+    text = " ".join(words)
+    if not (_YES_NO_END.search(text) or " duoc khong" in f" {text}" or text.startswith("co ")):
+        return None
+    if any(cue in text for cue in _AMOUNT_OR_HOW) or any(w in _EXEMPTION for w in words):
+        return None
+    padded = f" {text} "
+    if any(f" {cue} " in padded for cue in _FEE_CUES):
+        return "fee"
+    if any(f" {cue} " in padded for cue in _ONLINE_CUES):
+        return "online"
+    return None
+
+
+def verdict(proc: Procedure, topic: str) -> Optional[str]:
+    """"yes" / "no" when the field settles the question; None when it does not, or is unconfirmed."""
+    field = {"fee": "fee", "online": "online"}[topic]
+    value = getattr(proc, field) or ""
+    if not value or proc.has_unconfirmed(field):
+        return None
+    folded = fold(value)
+    if topic == "fee":
+        if folded.startswith(_FREE_START):
+            return "no"
+        return "yes" if _MONEY.search(value) else None
+    return "yes" if _ONLINE_YES.search(folded) else None
+
+
+def verdict_answer(proc: Procedure, words: Sequence[str], aspects: Dict,
+                   prefix: Sequence[str] = ()) -> Optional[List[Reply]]:
+    """The reply to a yes/no question about the fee or the online channel, or None."""
+    topic = asked(words)
+    if topic is None:
+        return None
+    said = verdict(proc, topic)
+    if said is None:
+        return None
+    texts = load_texts()
+    key = {("fee", "no"): "verdict_fee_no", ("fee", "yes"): "verdict_fee_yes",
+           ("online", "yes"): "verdict_online_yes"}[(topic, said)]
+    # the rule after the answer, except a free fee's "Không mất lệ phí." (the answer says it)
+    rule = [] if said == "no" else [{"fee": proc.fee, "online": proc.online}[topic]]
+    basis = render.basis_line(proc, "fee" if topic == "fee" else None, compact=True, texts=texts)
+    lines = fit([texts(key, title=proc.title), *rule, *prefix, basis], keep=1, keep_last=1)
+    buttons = [render.overview_button(proc, texts)] + render.aspect_buttons(proc, aspects)
+    return [Reply("\n".join(lines), render.capped(buttons))]
