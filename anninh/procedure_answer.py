@@ -42,6 +42,9 @@ def _family_fact(resolver: Resolver, text: str, procedure_id: str, result: Resol
     own = _find_fact(resolver, text, [procedure_id], result, min_score, known)
     if (own is not None and own.phrase) or not any(q in FACT_QUESTIONS for q in result.questions):
         return own
+    # a fine asked about a procedure that has its own fine is that fine, not a neighbour's
+    if own is not None and own.fact.kind == "fine" and "fine" in result.questions:
+        return own
     # a fact of the family named by its ask phrase beats one of this procedure found by words only
     proc = resolver.catalogue.procedures[procedure_id]
     others = [p for p in resolver.catalogue.families[proc.family].procedure_ids if p != procedure_id]

@@ -51,8 +51,25 @@ def asked(words: Sequence[str]) -> Optional[str]:
     return None
 
 
-def verdict(proc: Procedure, topic: str) -> Optional[str]:
-    """"yes" / "no" when the field settles the question; None when it does not, or is unconfirmed."""
+def _names_a_group_of_the_fee(words: Sequence[str], fee: str) -> bool:
+    """True when the message names someone the fee text treats apart ("xã biên giới", "sinh viên"):
+    a pair of the message's words found in the fee text, other than the question's own words."""
+    padded = f" {' '.join(fold(fee).replace(',', ' ').replace(';', ' ').split())} "
+    pairs = {f"{a} {b}" for a, b in zip(words, words[1:])}
+    return any(f" {pair} " in padded for pair in pairs - _QUESTION_PAIRS)
+
+
+# pairs of words that ask about the fee itself, not about who pays it
+_QUESTION_PAIRS = {"le phi", "mat phi", "mat le", "mat tien", "co mat", "thu phi", "nop phi",
+                   "phi la", "la bao", "bao nhieu", "nhieu dong", "lam thu", "thu tuc"}
+
+
+def verdict(proc: Procedure, topic: str, words: Sequence[str] = ()) -> Optional[str]:
+    """"yes" / "no" when the field settles the question; None when it does not, or is unconfirmed.
+
+    A fee paid by most but reduced or waived for some ("200.000 đồng; sinh viên 100.000 đồng; miễn
+    cho người thường trú tại các xã biên giới") settles nothing for a citizen who names one of those
+    groups: the fee aspect, with its exemptions, answers instead of a wrong "có mất lệ phí"."""
     field = {"fee": "fee", "online": "online"}[topic]
     value = getattr(proc, field) or ""
     if not value or proc.has_unconfirmed(field):
@@ -61,6 +78,8 @@ def verdict(proc: Procedure, topic: str) -> Optional[str]:
     if topic == "fee":
         if folded.startswith(_FREE_START):
             return "no"
+        if _names_a_group_of_the_fee(words, value):
+            return None
         return "yes" if _MONEY.search(value) else None
     return "yes" if _ONLINE_YES.search(folded) else None
 
@@ -71,7 +90,7 @@ def verdict_answer(proc: Procedure, words: Sequence[str], aspects: Dict,
     topic = asked(words)
     if topic is None:
         return None
-    said = verdict(proc, topic)
+    said = verdict(proc, topic, words)
     if said is None:
         return None
     texts = load_texts()

@@ -265,3 +265,25 @@ def test_a_family_question_the_catalogue_cannot_answer_says_so(text):
     first, _ = ask(text)
     assert "chưa có thông tin chính thức" in first["text"] and "1800 1096" in first["text"]
     assert len(first["buttons"]) >= 2  # the family's procedures
+
+
+@pytest.mark.parametrize("text", both("nhà em thường trú ở xã biên giới, làm lý lịch tư pháp có mất tiền không",
+                                      "em là sinh viên làm lý lịch tư pháp có mất phí không"))
+def test_no_plain_yes_on_the_fee_for_a_group_the_fee_treats_apart(text):
+    body = ask(text)[0]["text"]
+    assert "có mất lệ phí ạ" not in body and "100.000" in body and "biên giới" in body
+
+
+@pytest.mark.parametrize("text", both("làm lý lịch tư pháp có mất phí không"))
+def test_a_plain_fee_question_still_gets_its_yes(text):
+    assert "có mất lệ phí ạ" in ask(text)[0]["text"]
+
+
+@pytest.mark.parametrize("text, previous, expected", [
+    *[(t, None, "csgt.vn") for t in both("làm sao biết xe mình có bị phạt nguội không")],
+    *[(t, "khac.to_giac", "báo tin giả") for t in both("bị phạt bao nhiêu")],
+    *[(t, "khac.phat_nguoi", "168/2024") for t in both("bị phạt bao nhiêu")],
+])
+def test_a_fine_is_the_one_of_the_procedure_asked_about(text, previous, expected):
+    body = ask(text, previous=previous)[0]["text"]
+    assert expected in body, body
