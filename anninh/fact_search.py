@@ -74,11 +74,16 @@ class FactIndex:
         query = [t for t in tokens(rest) if t in self._vocab]
         scores = self._bm25.get_scores(query) * mask if query else np.zeros(len(self.facts))
         phrase_hits = {int(k) for k in self._phrases.outermost(words)}
-        # an ask phrase found as such is strong evidence: add a bonus
+        # an ask phrase found as such is strong evidence: add a bonus, and a fact asked for by its
+        # own phrase beats one that only shares words with the message ("thuê trọ 2 tháng có cần
+        # đăng ký tạm trú không" asks whether to register, not whether the lease needs a notary);
+        # only a phrase written out word for word, not one with a typo or other words inside it
         for i in phrase_hits:
             if mask[i]:
                 scores[i] += min_score
-        best = int(np.argmax(scores))
+        exact = {int(m.key) for m in self._phrases.outermost_matches(words)
+                 if m.score == 2 * (m.end - m.start) and mask[int(m.key)]}
+        best = max(exact, key=lambda i: scores[i]) if exact else int(np.argmax(scores))
         if scores[best] < min_score or not mask[best]:
             return None
         return FactMatch(self.facts[best], float(scores[best]), best in phrase_hits)

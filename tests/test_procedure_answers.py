@@ -287,3 +287,11 @@ def test_a_plain_fee_question_still_gets_its_yes(text):
 def test_a_fine_is_the_one_of_the_procedure_asked_about(text, previous, expected):
     body = ask(text, previous=previous)[0]["text"]
     assert expected in body, body
+
+
+@pytest.mark.parametrize("text", both("thuê trọ 2 tháng có cần đăng ký tạm trú không",
+                                      "em thuê trọ ở thành phố được 2 tháng rồi, có cần đk tạm trú ko ạ"))
+def test_a_fact_asked_by_its_own_phrase_beats_one_sharing_words(text):
+    first, events = ask(text)
+    assert first["text"].startswith("Dạ, về Đăng ký tạm trú: Có ạ"), first["text"]
+    assert "công chứng" not in first["text"] and slot(events) == "cu_tru.tam_tru"
