@@ -92,7 +92,8 @@ def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: R
         return render.unknown_answer(proc, "fine", resolver.aspects, prefix)
     if result.aspects:
         return render.aspect_answer(proc, result.aspects, resolver.aspects, prefix)
-    if follow_up or "yes_no" in result.questions or "expired" in result.questions:
+    if (follow_up or "yes_no" in result.questions or "expired" in result.questions) \
+            and not result.second:  # with two topics, "… được không" asks for both: the overview
         return render.unknown_answer(proc, "fact", resolver.aspects, prefix)
     return render.summary(proc, resolver.aspects, prefix)
 
