@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.replies import send
 from anninh import render
 from anninh.answer_texts import load_texts
+from anninh.follow_up import previous_user_text
 from anninh.procedure_answer import answer_question
 from anninh.resolver import get_resolver
 
@@ -55,7 +56,8 @@ class ActionAnswerProcedure(Action):
 
         text = "" if is_payload else text
         answered, replies = answer_question(resolver, text, age=_age(tracker),
-                                            previous=tracker.get_slot("procedure"))
+                                            previous=tracker.get_slot("procedure"),
+                                            previous_text=previous_user_text(tracker.events))
         if replies:
             send(dispatcher, replies)
             return _slot(answered)

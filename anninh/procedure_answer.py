@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence, Tuple
 
-from anninh import render
+from anninh import follow_up, render
 from anninh.answer_texts import load_texts
 from anninh.fact_search import MIN_SCORE, MIN_SCORE_FOLLOW_UP, FactMatch
 from anninh.facts import quantities
@@ -99,10 +99,14 @@ def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: R
 
 
 def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
-                    previous: Optional[str] = None) -> Tuple[Optional[str], List[Reply]]:
-    """(procedure answered, replies); no replies when nothing is known (the caller shows the menu)."""
+                    previous: Optional[str] = None, previous_text: Optional[str] = None
+                    ) -> Tuple[Optional[str], List[Reply]]:
+    """(procedure answered, replies); no replies when nothing is known (the caller shows the menu).
+    ``previous_text``: the citizen's message before this one ("thế còn … thì sao" asks it again)."""
     catalogue = resolver.catalogue
     result = resolver.resolve(text, age=age)
+    if previous is not None or previous_text is not None:
+        result = follow_up.carry_question(resolver, result, text, previous_text)
     if result.procedure:
         replies = answer_procedure(resolver, result.procedure, text, result)
         if result.second or result.second_family:
