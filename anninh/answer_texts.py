@@ -53,6 +53,12 @@ REQUIRED: Dict[str, Dict[str, FrozenSet[str]]] = {
         "next_topic": frozenset({"title"}),
     },
 }
+# A yes or no before an aspect answer (anninh.aspect_verdict).
+REQUIRED["texts"].update({
+    "verdict_online_yes": frozenset(),
+    "verdict_fee_yes": frozenset(),
+    "verdict_old_district": frozenset(),
+})
 
 
 class Texts:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence, Tuple
 
-from anninh import follow_up, render
+from anninh import aspect_verdict, follow_up, render
 from anninh.answer_texts import load_texts
 from anninh.fact_search import MIN_SCORE, MIN_SCORE_FOLLOW_UP, FactMatch
 from anninh.facts import quantities
@@ -55,6 +55,11 @@ def _find_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str], resu
     # With no question word, only an ask phrase written in the message picks a fact, and not
     # over an aspect asked ("đăng ký tạm trú" alone gets the overview; "con mới sinh cần gì"
     # gets the papers).
+    if not match.phrase and result.aspects and not set(result.aspects) & set(
+            resolver.detect_aspects(" ; ".join((match.fact.answer,) + match.fact.ask))):
+        # a fact found by its words only, saying nothing of the aspect asked, does not beat it
+        # ("thu hồi biển số có mất phí không" asks the fee, not whether the plate is kept)
+        return None
     return match if (asks or (match.phrase and not result.aspects)) else None
 
 
@@ -90,8 +95,11 @@ def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: R
                                   quantities(text), resolver.aspects, catalogue, prefix)
     if "fine" in result.questions:
         return render.unknown_answer(proc, "fine", resolver.aspects, prefix)
+    if aspect_verdict.old_district_asked(result) and not result.aspects:
+        return aspect_verdict.old_district_answer(resolver, proc)
     if result.aspects:
-        return render.aspect_answer(proc, result.aspects, resolver.aspects, prefix)
+        return aspect_verdict.add(resolver, proc, text, result, render.aspect_answer(
+            proc, result.aspects, resolver.aspects, prefix))
     if (follow_up or "yes_no" in result.questions or "expired" in result.questions) \
             and not result.second:  # with two topics, "… được không" asks for both: the overview
         return render.unknown_answer(proc, "fact", resolver.aspects, prefix)
