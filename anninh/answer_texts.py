@@ -58,6 +58,7 @@ REQUIRED["texts"].update({
     "verdict_online_yes": frozenset(),
     "verdict_fee_yes": frozenset(),
     "verdict_old_district": frozenset(),
+    "situation_note": frozenset({"fact"}),
 })
 
 

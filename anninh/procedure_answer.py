@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence, Tuple
 
-from anninh import aspect_verdict, follow_up, render
+from anninh import aspect_verdict, follow_up, render, situation_note
 from anninh.answer_texts import load_texts
 from anninh.fact_search import MIN_SCORE, MIN_SCORE_FOLLOW_UP, FactMatch
 from anninh.facts import quantities
@@ -98,8 +98,9 @@ def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: R
     if aspect_verdict.old_district_asked(result) and not result.aspects:
         return aspect_verdict.old_district_answer(resolver, proc)
     if result.aspects:
-        return aspect_verdict.add(resolver, proc, text, result, render.aspect_answer(
+        replies = aspect_verdict.add(resolver, proc, text, result, render.aspect_answer(
             proc, result.aspects, resolver.aspects, prefix))
+        return situation_note.add(resolver, proc, text, result, replies)
     if (follow_up or "yes_no" in result.questions or "expired" in result.questions) \
             and not result.second:  # with two topics, "… được không" asks for both: the overview
         return render.unknown_answer(proc, "fact", resolver.aspects, prefix)
