@@ -67,6 +67,19 @@ def carry_question(resolver: Resolver, result: Resolution, text: str,
     return result
 
 
+SHORT_QUESTION_WORDS = 6  # "cần giấy tờ gì", "mất bao lâu ạ", "nộp ở đâu vậy"
+
+
+def short_aspect_question(resolver: Resolver, text: str) -> bool:
+    """A short message asking only an aspect, naming no procedure or family ("cần giấy tờ j"):
+    after an answer it is about the procedure in context, even when the NLU was unsure."""
+    words = normalize(text, resolver.abbreviations)
+    if not words or len(words) > SHORT_QUESTION_WORDS or not resolver.detect_aspects(text):
+        return False
+    result = resolver.resolve(text)
+    return not (result.procedure or result.candidates or result.family)
+
+
 def previous_user_text(events: Iterable[Mapping[str, Any]]) -> Optional[str]:
     """The text of the user message before the latest one, if any."""
     texts = [e.get("text") or (e.get("parse_data") or {}).get("text")

@@ -52,14 +52,14 @@ def _find_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str], resu
         return None
     if not match.phrase and not _asks_this(resolver, text, match):
         return None
-    # With no question word, only an ask phrase written in the message picks a fact, and not
-    # over an aspect asked ("đăng ký tạm trú" alone gets the overview; "con mới sinh cần gì"
-    # gets the papers).
     if not match.phrase and result.aspects and not set(result.aspects) & set(
             resolver.detect_aspects(" ; ".join((match.fact.answer,) + match.fact.ask))):
         # a fact found by its words only, saying nothing of the aspect asked, does not beat it
         # ("thu hồi biển số có mất phí không" asks the fee, not whether the plate is kept)
         return None
+    # With no question word, only an ask phrase written in the message picks a fact, and not
+    # over an aspect asked ("đăng ký tạm trú" alone gets the overview; "con mới sinh cần gì"
+    # gets the papers).
     return match if (asks or (match.phrase and not result.aspects)) else None
 
 

@@ -6,7 +6,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.procedures import ActionAnswerProcedure
 from anninh.follow_up import previous_user_text
 from tests.test_actions import DOMAIN, tracker
-from tests.test_procedure_answers import both, slot
+from actions.fallback import ActionClarify
+from tests.test_procedure_answers import ask, both, slot
 
 
 def converse(previous_text, text, previous_procedure):
@@ -56,3 +57,18 @@ def test_previous_user_text():
               {"event": "user", "parse_data": {"text": "b"}}]
     assert previous_user_text(events) == "a"
     assert previous_user_text(events[:1]) is None
+
+
+@pytest.mark.parametrize("text, start", [
+    *[(t, "Dạ, giấy tờ cần có — Đăng ký thường trú") for t in both("mang theo những gì ạ")],
+    *[(t, "Dạ, thời hạn giải quyết — Đăng ký thường trú") for t in both("mấy ngày thì xong")],
+])
+def test_a_short_aspect_question_is_about_the_procedure_in_context_even_when_unsure(text, start):
+    first, _ = ask(text, previous="cu_tru.thuong_tru", action=ActionClarify(), intent="nlu_fallback")
+    assert first["text"].startswith(start)
+
+
+@pytest.mark.parametrize("text", both("tôi muốn hỏi chuyện khác về giấy tờ nhà đất ở xã bên"))
+def test_a_long_unclear_message_still_asks_back(text):
+    first, _ = ask(text, previous="cu_tru.thuong_tru", action=ActionClarify(), intent="nlu_fallback")
+    assert not first["text"].startswith("Dạ, giấy tờ cần có")
