@@ -11,6 +11,7 @@ def clause(text):
 
 
 @pytest.mark.parametrize("text", both("chứng minh nhân dân của bố tôi còn giá trị không",
+                                      "chứng minh thư của mẹ tôi còn xài được không",
                                       "giấy CMND 9 số có dùng tiếp được không"))
 def test_the_old_nine_digit_card_is_no_longer_valid(text):
     body = ask(text)[0]["text"]
