@@ -10,6 +10,7 @@ from actions.procedures import earlier_quantities
 from actions.replies import send
 from anninh.clarify import first_miss, load_intent_labels, second_miss
 from anninh.emergency import load_emergency
+from anninh.follow_up import short_aspect_question
 from anninh.procedure_answer import answer_follow_up
 from anninh.resolver import get_resolver
 
@@ -39,7 +40,8 @@ class ActionClarify(Action):
         resolver = get_resolver()
         if text and previous in resolver.catalogue.procedures:
             # A free follow-up about the procedure in context ("giữ lại biển số được không").
-            replies = answer_follow_up(resolver, text, previous, strict=True,
+            replies = answer_follow_up(resolver, text, previous,
+                                       strict=not short_aspect_question(resolver, text),
                                        known=earlier_quantities(tracker))
             if replies:
                 send(dispatcher, replies)

@@ -11,6 +11,7 @@ from actions.replies import send
 from anninh import render
 from anninh.answer_texts import load_texts
 from anninh.fact_context import known_quantities
+from anninh.follow_up import previous_user_text
 from anninh.procedure_answer import answer_question
 from anninh.resolver import get_resolver
 
@@ -77,7 +78,8 @@ class ActionAnswerProcedure(Action):
         text = "" if is_payload else text
         answered, replies = answer_question(resolver, text, age=_age(tracker),
                                             previous=tracker.get_slot("procedure"),
-                                            known=earlier_quantities(tracker))
+                                            known=earlier_quantities(tracker),
+                                            previous_text=previous_user_text(tracker.events))
         if replies:
             send(dispatcher, replies)
             return _slot(answered)

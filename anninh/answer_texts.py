@@ -53,6 +53,14 @@ REQUIRED: Dict[str, Dict[str, FrozenSet[str]]] = {
         "next_topic": frozenset({"title"}),
     },
 }
+# Yes/no answers the catalogue's fields settle (anninh.verdict).
+REQUIRED["texts"].update({
+    "verdict_fee_no": frozenset({"title"}),
+    "verdict_fee_yes": frozenset({"title"}),
+    "verdict_online_yes": frozenset({"title"}),
+    "verdict_old_district": frozenset(),
+    "situation_note": frozenset({"fact"}),
+})
 
 
 class Texts:

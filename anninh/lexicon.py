@@ -36,7 +36,17 @@ def load_abbreviations(path: Path) -> Abbreviations:
     for short, long in mapping.items():
         if not isinstance(long, str) or not long.strip():
             raise ContentError(path, "cần ghi cách viết đầy đủ", entry=str(short))
-    return Abbreviations(mapping)
+    contexts = require_mapping(data.get("only_in_context") or {}, path, field="only_in_context")
+    for short, spec in contexts.items():
+        spec = require_mapping(spec, path, entry=str(short), field="only_in_context")
+        if short not in mapping:
+            raise ContentError(path, "không có trong danh sách viết tắt", entry=str(short),
+                               field="only_in_context")
+        for side in spec:
+            if side not in ("before", "after") or not isinstance(spec[side], list):
+                raise ContentError(path, "chỉ ghi before: [...] và after: [...]", entry=str(short),
+                                   field="only_in_context")
+    return Abbreviations(mapping, contexts)
 
 
 def load_compounds(path: Path) -> FrozenSet[Tuple[str, ...]]:

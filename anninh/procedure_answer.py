@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from anninh import render
+from anninh import follow_up, render, situation_note
 from anninh.answer_texts import load_texts
 from anninh.fact_context import (EXPIRED, already_expired, answered_procedure, expired_scope,
                                  with_known)
@@ -21,7 +21,7 @@ from anninh.fact_search import MIN_SCORE, MIN_SCORE_FOLLOW_UP, FactMatch
 from anninh.render import Reply
 from anninh.resolver import Resolution, Resolver
 from anninh.text import normalize
-from anninh.verdict import verdict_answer
+from anninh.verdict import old_district_answer, old_district_asked, verdict_answer
 
 FACT_QUESTIONS = ("yes_no", "fine", "expired")
 MIN_SCORE_EXPIRED = 1.0  # the message already says it has expired: a weaker match will do
@@ -61,6 +61,11 @@ def _find_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str], resu
     if match is None:
         return None
     if not match.phrase and not _asks_this(resolver, text, match, known):
+        return None
+    if not match.phrase and result.aspects and not set(result.aspects) & set(
+            resolver.detect_aspects(" ; ".join((match.fact.answer,) + match.fact.ask))):
+        # a fact found by its words only, saying nothing of the aspect asked, does not beat it
+        # ("thu hồi biển số có mất phí không" asks the fee, not whether the plate is kept)
         return None
     # With no question word, only an ask phrase written in the message picks a fact, and not
     # over an aspect asked ("đăng ký tạm trú" alone gets the overview; "con mới sinh cần gì"
@@ -116,20 +121,27 @@ def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: R
                                   with_known(text, known), resolver.aspects, catalogue, prefix)
     if "fine" in result.questions:
         return render.unknown_answer(proc, "fine", resolver.aspects, prefix)
+    if old_district_asked(result) and not result.aspects:
+        return old_district_answer(resolver, proc)
     if result.aspects:
-        return render.aspect_answer(proc, result.aspects, resolver.aspects, prefix)
-    if follow_up or "yes_no" in result.questions or "expired" in result.questions:
+        replies = render.aspect_answer(proc, result.aspects, resolver.aspects, prefix)
+        return situation_note.add(resolver, proc, text, result, replies)
+    if (follow_up or "yes_no" in result.questions or "expired" in result.questions) \
+            and not result.second:  # with two topics, "… được không" asks for both: the overview
         return render.unknown_answer(proc, "fact", resolver.aspects, prefix)
     return render.summary(proc, resolver.aspects, prefix)
 
 
 def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
-                    previous: Optional[str] = None, known: Known = None
-                    ) -> Tuple[Optional[str], List[Reply]]:
+                    previous: Optional[str] = None, known: Known = None,
+                    previous_text: Optional[str] = None) -> Tuple[Optional[str], List[Reply]]:
     """(procedure answered, replies); no replies when nothing is known (the caller shows the menu).
-    ``known``: ages and durations named earlier in the conversation."""
+    ``known``: ages and durations named earlier in the conversation; ``previous_text``: the
+    citizen's message before this one ("thế còn … thì sao" asks it again)."""
     catalogue = resolver.catalogue
     result = resolver.resolve(text, age=age)
+    if previous is not None or previous_text is not None:
+        result = follow_up.carry_question(resolver, result, text, previous_text)
     in_context = previous if not result.candidates and previous in catalogue.procedures else None
     expired = _expired_fact(resolver, text, result.procedure or in_context)
     if expired is not None:

@@ -19,6 +19,7 @@ from anninh.content import ContentError, load_yaml, require_mapping
 from anninh.lexicon import LEXICON_DIR, load_lexicon
 from anninh.phrases import PhraseIndex
 from anninh.text import Abbreviations, normalize
+from anninh import topics
 
 
 
@@ -91,11 +92,12 @@ class Resolver:
         found = {kind for kind, _ in self.question_cues(text)}
         return [k for k in QUESTION_KINDS if k in found]
 
-    def second_topic(self, words: List[str], first: str) -> Tuple[Optional[str], Optional[str]]:
+    def second_topic(self, words: List[str], first: str, age: Optional[int] = None
+                     ) -> Tuple[Optional[str], Optional[str]]:
         """(procedure, family) also named in the message, apart from the first procedure: another
         procedure named exactly (two words or more), else another family's bare name. Only exact
         matches count: "làm [căn cước và] hộ chiếu" (words inside a name) hides no second topic."""
-        matches = self._procedures.matches(words)
+        matches = topics.retarget(self.catalogue, age, self._procedures.matches(words))
         exact = [m for m in matches if m.score % 2 == 0]
         own = [m for m in exact if m.key == first] or [m for m in matches if m.key == first]
         spans = [(m.start, m.end) for m in own]
@@ -161,12 +163,18 @@ class Resolver:
         proc_scores, fam_scores = self.procedure_scores(words)
         if age is not None:
             self._apply_age(age, proc_scores, fam_scores)
+            topics.drop_too_old(self.catalogue, age, proc_scores)
         if proc_scores:
             top = max(proc_scores.values())
             best = [p for p, s in proc_scores.items() if s == top]
+            named = topics.retarget(self.catalogue, age, self._procedures.outermost_matches(words))
             if len(best) == 1:
                 result.procedure = best[0]
-                result.second, result.second_family = self.second_topic(words, best[0])
+                result.second, result.second_family = self.second_topic(words, best[0], age)
+                return result
+            pair = topics.split_tie(named, best)
+            if pair is not None:  # two procedures, each named on its own: two questions
+                result.procedure, result.second = pair
                 return result
             families = {self.catalogue.procedures[p].family for p in best}
             if len(families) == 2 and len(best) == 2:

@@ -75,15 +75,36 @@ class Abbreviations:
     and "đk" and "dk" are listed separately. An expansion is a list of folded syllables.
     """
 
-    def __init__(self, mapping: Dict[str, str]):
+    def __init__(self, mapping: Dict[str, str],
+                 contexts: "Dict[str, Dict[str, List[str]]] | None" = None):
         self._map: Dict[str, List[str]] = {}
         for short, long in mapping.items():
             key = unicodedata.normalize("NFC", str(short)).strip().lower()
             self._map[key] = syllables(str(long))
+        # Keys read as abbreviations only in context ("ca xã" = công an xã, but "ca nha" = "cả
+        # nhà"): before one of ``before`` (folded words), after one of ``after``, or at the end.
+        self._contexts: Dict[str, Tuple[frozenset, frozenset]] = {}
+        for short, spec in (contexts or {}).items():
+            key = unicodedata.normalize("NFC", str(short)).strip().lower()
+            self._contexts[key] = (frozenset(canonical(fold(w)) for w in spec.get("before", ())),
+                                   frozenset(canonical(fold(w)) for w in spec.get("after", ())))
 
     def get(self, word: str) -> "List[str] | None":
         """The expansion of ``word`` as written, or None."""
         return self._map.get(unicodedata.normalize("NFC", word).lower())
+
+    def in_context(self, word: str, before: "str | None", after: "str | None") -> bool:
+        """Whether ``word`` (a key) is an abbreviation here: ``before`` is the previous word and
+        ``after`` the next one (raw, or None at the ends of the message)."""
+        spec = self._contexts.get(unicodedata.normalize("NFC", word).lower())
+        if spec is None:
+            return True
+        next_words, previous_words = spec
+        if after is None:
+            return True
+        if canonical(fold(after)) in next_words:
+            return True
+        return before is not None and canonical(fold(before)) in previous_words
 
 
 _RAW_WORD_RE = re.compile(r"\w+")
@@ -94,8 +115,12 @@ def normalize(text: str, abbreviations: "Abbreviations | None" = None) -> List[s
     if abbreviations is None:
         return syllables(text)
     out: List[str] = []
-    for word in _RAW_WORD_RE.findall(unicodedata.normalize("NFC", text)):
+    raw = _RAW_WORD_RE.findall(unicodedata.normalize("NFC", text))
+    for i, word in enumerate(raw):
         expansion = abbreviations.get(word)
+        if expansion is not None and not abbreviations.in_context(
+                word, raw[i - 1] if i else None, raw[i + 1] if i + 1 < len(raw) else None):
+            expansion = None
         out.extend(expansion if expansion is not None else syllables(word))
     return out
 

@@ -5,7 +5,9 @@ The answer starts with the answer ("Dạ, về Khai báo tạm vắng: không m�
 Nộp trực tuyến trên …") and goes on with the rule and its legal basis. A field the catalogue marks
 unconfirmed, or one that does not settle the question (a fee "from 150,000 to 4,000,000 đồng by
 area" is paid; "book online, then come in person" is neither yes nor no), gives no verdict: the
-aspect answer is given instead, with its warnings. The sentences are in content/procedure_texts.yml.
+aspect answer is given instead, with its warnings. A question naming the former district police
+("làm ở công an huyện được không") is a no, then where the procedure is done now (the reference:
+never send a citizen to "Công an huyện"). The sentences are in content/procedure_texts.yml.
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from anninh import render
 from anninh.answer_texts import load_texts
 from anninh.catalogue import Procedure
 from anninh.render import Reply
-from anninh.screen import fit
+from anninh.resolver import Resolution, Resolver
+from anninh.screen import SCREEN_LINES, fit, screen_lines
 from anninh.text import fold
 
 # Cues, on folded words with abbreviations expanded ("ko" = "khong", "dc" = "duoc").
@@ -102,3 +105,20 @@ def verdict_answer(proc: Procedure, words: Sequence[str], aspects: Dict,
     lines = fit([texts(key, title=proc.title), *rule, *prefix, basis], keep=1, keep_last=1)
     buttons = [render.overview_button(proc, texts)] + render.aspect_buttons(proc, aspects)
     return [Reply("\n".join(lines), render.capped(buttons))]
+
+
+def old_district_asked(result: Resolution) -> bool:
+    """A yes/no question about doing the procedure at the former district police."""
+    return "old_district" in result.questions and "yes_no" in result.questions \
+        and "fine" not in result.questions
+
+
+def old_district_answer(resolver: Resolver, proc: Procedure) -> List[Reply]:
+    """"Không ạ, …" right after the topic label, then where the procedure is done now."""
+    replies = render.aspect_answer(proc, ["where"], resolver.aspects)
+    lines = replies[0].text.split("\n")
+    lines[0] = f"{lines[0]} {load_texts()('verdict_old_district')}"
+    if sum(screen_lines(line) for line in lines) > SCREEN_LINES:
+        lines = fit(lines, keep=1, keep_last=1)
+    replies[0].text = "\n".join(lines)
+    return replies

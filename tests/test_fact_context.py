@@ -204,8 +204,7 @@ def test_online_yes_no_from_the_online_field(text):
 
 
 @pytest.mark.parametrize("text", both("đăng ký xe lần đầu có mất phí không",     # fee unconfirmed in part
-                                      "làm căn cước lần đầu online được không",  # book online, come in person
-                                      "sinh viên xin lý lịch tư pháp có được giảm phí không"))  # exemption
+                                      "làm căn cước lần đầu online được không"))  # book online, come in person
 def test_no_verdict_when_the_field_does_not_settle_it(text):
     first, _ = ask(text)
     assert yes_no_of(first["text"]) is None  # the aspect itself, with its warnings
