@@ -36,6 +36,29 @@ class ContentError(Exception):
         super().__init__(" — ".join(parts) + f": {message}")
 
 
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key: Any, first: int, again: int):
+        super().__init__()
+        self.key, self.first, self.again = key, first, again
+
+
+class _UniqueKeys(yaml.SafeLoader):
+    """Safe YAML in which a key written twice in one table is an error: YAML itself keeps the
+    last one silently, so an editor's second copy of a sentence would hide the first."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[arg-type]
+            try:
+                if key in seen:
+                    raise _DuplicateKey(key, seen[key], key_node.start_mark.line + 1)
+            except TypeError:  # an unhashable key: the base class reports it
+                continue
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_yaml(path: "str | Path") -> Any:
     """Parse one YAML file; a syntax error becomes a ContentError with the line number."""
     path = Path(path)
@@ -46,7 +69,10 @@ def load_yaml(path: "str | Path") -> Any:
     except UnicodeDecodeError:
         raise ContentError(path, "tệp không phải UTF-8; hãy lưu lại với mã hóa UTF-8") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeys)
+    except _DuplicateKey as exc:
+        raise ContentError(path, f"khóa '{exc.key}' viết hai lần (dòng {exc.first} và dòng {exc.again}); "
+                                 "chỉ giữ một", line=exc.again) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -97,14 +123,14 @@ def file_stamp(*paths: "str | Path") -> tuple:
     return tuple(out)
 
 
-class _DatesAsText(yaml.SafeLoader):
+class _DatesAsText(_UniqueKeys):
     """YAML without implicit dates, so an impossible date ("2026-13-40") reaches the checks as
     text instead of failing the whole file."""
 
 
 _DatesAsText.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    for first, resolvers in _UniqueKeys.yaml_implicit_resolvers.items()}
 
 
 def load_dated_yaml(path: "str | Path") -> Any:

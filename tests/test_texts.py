@@ -233,3 +233,15 @@ def test_a_hotline_question_is_answered_even_when_no_content_can_be_read(tmp_pat
     directory_actions.ActionHotline().run(dispatcher, tracker, {})
     assert len(dispatcher.messages) == 1
     assert all(n in dispatcher.messages[0]["text"] for n in ("113", "114", "115"))
+
+
+def test_a_sentence_written_twice_is_an_error_naming_both_lines(tmp_path):
+    """YAML keeps the last of two equal keys silently; an editor's second copy must not hide the first."""
+    from anninh.content import load_yaml
+
+    path = tmp_path / "procedure_texts.yml"
+    path.write_text('texts:\n  verdict_fee_yes: "Dạ, có ạ."\n  other: "x"\n  verdict_fee_yes: "Có ạ."\n',
+                    encoding="utf-8")
+    with pytest.raises(ContentError) as err:
+        load_yaml(path)
+    assert "verdict_fee_yes" in str(err.value) and "dòng 2" in str(err.value) and "dòng 4" in str(err.value)
