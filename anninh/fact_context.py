@@ -8,7 +8,7 @@ procedure that points to it (``see``): the renewal's "already expired" fact poin
 registration to be done again, and the conversation continues about that one.
 
 An age or a duration said in an earlier message ("bé nhà em 5 tuổi ...") still holds for the next
-question about the same procedure ("có phải đưa cháu đi lấy vân tay không").
+question about the same procedure ("thế có cần mang bé đi lấy dấu vân tay không").
 """
 from __future__ import annotations
 

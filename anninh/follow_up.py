@@ -1,8 +1,8 @@
 """Follow-up questions that lean on the previous one: "thế còn hộ chiếu thì sao", "con 10 tuổi thì sao".
 
 A "how about …" message (``thế còn …``, ``vậy còn …``, ``… thì sao``) that asks no aspect of its
-own asks the previous question again about something else: another procedure ("thế còn lý lịch tư
-pháp thì sao" after "làm hộ chiếu mất bao lâu" asks how long that takes), or another case of the
+own asks the previous question again about something else: another procedure ("thế còn tách hộ
+thì sao" after "nhập hộ khẩu mất mấy ngày" asks how long that takes), or another case of the
 same one ("con 10 tuổi thì sao" after "làm hộ chiếu cần gì" asks for the papers again). The aspect
 of the previous message (its words, or the ``aspect`` of a button payload) is carried over.
 

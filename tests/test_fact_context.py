@@ -114,8 +114,8 @@ def test_quantities_named_earlier_hold():
 
 
 @pytest.mark.parametrize("earlier, text", [
-    ("bé nhà tôi 4 tuổi làm căn cước được không", "có phải đưa cháu đi lấy vân tay không"),
-    ("be nha toi 4 tuoi lam can cuoc duoc khong", "co phai dua chau di lay van tay khong")])
+    ("bé nhà tôi 4 tuổi làm căn cước được không", "thế có cần mang bé đi lấy dấu vân tay không"),
+    ("be nha toi 4 tuoi lam can cuoc duoc khong", "the co can mang be di lay dau van tay khong")])
 def test_age_said_before_answers_the_fingerprint_question(earlier, text):
     first, _ = ask_after([earlier], text, "can_cuoc.duoi_14")
     assert yes_no_of(first["text"]) == "no" and "6 tuổi" in first["text"]
