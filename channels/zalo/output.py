@@ -104,3 +104,8 @@ class ZaloOutput(OutputChannel):
             logger.error("zalo: custom payload is not a Zalo message object; not sent")
             return
         await self._send(recipient_id, [message])
+
+
+def output_channel(runtime: Any, delivery: Optional[Delivery] = None) -> ZaloOutput:
+    assert runtime.client is not None, "zalo channel not started"
+    return ZaloOutput(runtime.client, runtime.settings, delivery=delivery)
