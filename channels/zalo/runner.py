@@ -87,7 +87,8 @@ class TurnRunner:
             self._wake.clear()
             try:
                 while len(self._tasks) < self.slots and not self._stopping:
-                    claimed = self.inbox.claim_next(self.lease, self.max_age)
+                    # The inbox's queries in a thread: this loop runs the other turns meanwhile.
+                    claimed = await asyncio.to_thread(self.inbox.claim_next, self.lease, self.max_age)
                     if claimed is None:
                         break
                     self.stats["claimed"] += 1
@@ -98,7 +99,7 @@ class TurnRunner:
                     # node or another, takes the next message instead of queueing it here.
                     await asyncio.sleep(0)
                 if self._tasks and loop.time() - renewed >= renew_every:
-                    self.inbox.renew(self.lease)
+                    await asyncio.to_thread(self.inbox.renew, self.lease)
                     renewed = loop.time()
             except Exception:  # noqa: BLE001 - the database may be back at the next round
                 logger.exception("zalo: could not claim work from the inbox")
@@ -149,6 +150,6 @@ def turn_runner(runtime: Any, handle: Handler) -> RunTurn:
                 input_channel=CHANNEL_NAME, message_id=event.msg_id, metadata=event.metadata(account.unit)))
             outcome = "ok"
         finally:
-            inbox.done(claimed.row_id, outcome)
+            await asyncio.to_thread(inbox.done, claimed.row_id, outcome)
 
     return run_turn
