@@ -96,7 +96,8 @@ def find_model(path: str) -> Optional[Path]:
 
 
 def ack_app(credentials: Dict[str, Any], spec: Dict[str, Any]) -> Any:
-    """The acknowledging server's Sanic app (the zalo channel's section and the turn process spec)."""
+    """The acknowledging server's Sanic app, for the credentials file and the turn process's spec
+    (model, endpoints file, log level; the zalo channel's section is added here)."""
     with_ops = OPS_CHANNEL in credentials
     if with_ops:
         from anninh.ops import multiproc
@@ -109,12 +110,12 @@ def ack_app(credentials: Dict[str, Any], spec: Dict[str, Any]) -> Any:
     from channels.zalo.config import load_settings
     from channels.zalo.webhook import ZaloWebhook
 
-    section = next(value for name, value in credentials.items() if "Zalo" in name) or {}
-    webhook = ZaloWebhook(load_settings(section), credentials=dict(section))
+    section = dict(next(value for name, value in credentials.items() if "Zalo" in name) or {})
+    webhook = ZaloWebhook(load_settings(section), credentials=section)
     app = Sanic("zalo_ack", configure_logging=False)
 
     async def start(app: Any) -> None:
-        await webhook.start(spec=spec)
+        await webhook.start(spec={**spec, "credentials": section})
 
     app.blueprint(webhook.routes(start), url_prefix="/webhooks/zalo")
 
@@ -162,11 +163,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)-8s %(name)s  - %(message)s")
     assert credentials is not None
-    spec = {"model": str(model), "endpoints": str(Path(args.endpoints).resolve()) if endpoints is not None else None,
-            "log_level": logging.getLevelName(level)}
-    section = next(value for name, value in credentials.items() if "Zalo" in name) or {}
-    spec["credentials"] = dict(section)
-    app = ack_app(credentials, spec)
+    app = ack_app(credentials, {"model": str(model), "log_level": logging.getLevelName(level),
+                                "endpoints": str(Path(args.endpoints).resolve()) if endpoints is not None else None})
     logger.info("zalo: this server only acknowledges; the model %s is loaded by the turn process", model)
     workers = int(os.environ.get("SANIC_WORKERS", "1") or 1)
     app.run(host=args.interface, port=args.port, workers=workers, access_log=False, motd=False)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -266,6 +267,9 @@ def test_the_node_is_an_acknowledging_server_without_the_model_and_one_turn_proc
     server_pid = env.stack.procs[1].pid
     assert "tensorflow" not in Path(f"/proc/{server_pid}/maps").read_text()
     assert "tensorflow" in Path(f"/proc/{pool['pids'][0]}/maps").read_text()
+    # the turn process sits below the acknowledging server (nice 10), never at the idle priority
+    assert os.getpriority(os.PRIO_PROCESS, pool["pids"][0]) == os.getpriority(os.PRIO_PROCESS, server_pid) + 10
+    assert os.sched_getscheduler(pool["pids"][0]) == os.SCHED_OTHER
 
 
 def test_liveness_and_readiness_of_both_servers(env):

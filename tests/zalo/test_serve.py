@@ -57,7 +57,7 @@ def test_the_acknowledging_server_imports_neither_rasa_nor_tensorflow(tmp_path):
         credentials = read_yaml("credentials.zalo.yml")
         credentials["channels.zalo.ZaloInput"] = {{**credentials["channels.zalo.ZaloInput"],
                                                   "db_path": {str(tmp_path / "zalo.db")!r}}}
-        app = ack_app(credentials, {{"model": "m.tar.gz", "endpoints": None, "credentials": {{}}}})
+        app = ack_app(credentials, {{"model": "m.tar.gz", "endpoints": None}})
         routes = sorted(r.path for r in app.router.routes)
         heavy = sorted({{m.split(".")[0] for m in sys.modules if m.split(".")[0] in ("rasa", "tensorflow")}})
         print(heavy, routes)
