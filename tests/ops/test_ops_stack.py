@@ -38,19 +38,6 @@ class OpsStack(RasaStack):
     secret sent to the actions and no HTTP API: the acknowledging server without Rasa and one turn
     process, as `make run` and the compose file start a node."""
 
-    def tracker(self, sender_id: str) -> Dict[str, Any]:
-        """The conversation's events, from the tracker store's table (there is no HTTP API)."""
-        import sqlite3
-
-        conn = sqlite3.connect(str(self.work_dir / "tracker.db"))
-        try:
-            rows = conn.execute("SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender_id,)).fetchall()
-        except sqlite3.OperationalError:  # no conversation stored yet
-            rows = []
-        finally:
-            conn.close()
-        return {"events": [json.loads(row[0]) for row in rows]}
-
     def _write_configs(self) -> Dict[str, Path]:
         import yaml
 

@@ -128,14 +128,3 @@ def test_the_project_credentials_file_is_valid(monkeypatch):
     section = yaml.safe_load((Path(__file__).resolve().parents[2] / "credentials.zalo.yml").read_text())
     settings = load_settings(section["channels.zalo.ZaloInput"], ENV)
     assert settings.turn_processes == 1
-
-
-def test_turn_processes_load_the_endpoints_file_the_server_was_given(tmp_path, monkeypatch):
-    from channels.zalo.channel import endpoints_of_this_server
-
-    assert endpoints_of_this_server(["rasa", "run", "--endpoints", "e.yml", "--port", "1"]) == "e.yml"
-    assert endpoints_of_this_server(["rasa", "run", "--endpoints=prod.yml"]) == "prod.yml"
-    monkeypatch.chdir(tmp_path)
-    assert endpoints_of_this_server(["rasa", "run"]) is None
-    (tmp_path / "endpoints.yml").write_text("{}")
-    assert endpoints_of_this_server(["rasa", "run"]) == "endpoints.yml"

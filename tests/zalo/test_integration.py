@@ -74,9 +74,10 @@ def env(tmp_path_factory):
     account["refresh_token"] = fake.issue_tokens(account["oa_id"], account["app_id"],
                                                  account["app_secret_key"])["refresh_token"]
     reports_db = tmp_path_factory.mktemp("reports") / "reports.db"
-    # Two turn processes (one is the default) to prove the multi-process path: order, takeover.
+    # The acknowledging server (no HTTP API) with two turn processes (one is the default), to prove
+    # the multi-process path: order, takeover.
     stack = RasaStack(tmp_path_factory.mktemp("rasa"), fake.url, account, extra_credentials={"turn_processes": 2},
-                      extra_env={"REPORTS_DB_URL": f"sqlite:///{reports_db}"})
+                      enable_api=False, extra_env={"REPORTS_DB_URL": f"sqlite:///{reports_db}"})
     stack.reports_db_url = f"sqlite:///{reports_db}"
     try:
         stack.start()
@@ -363,7 +364,7 @@ def _inbox_owners(env: Env, user: str) -> set:
         conn.close()
 
 
-def test_turns_run_in_the_turn_processes_not_in_the_server(env):  # this server has the HTTP API, so the model too
+def test_turns_run_in_the_turn_processes_not_in_the_server(env):
     health = _health(env)
     assert health["ready"] is True
     pool = health["turn_processes"]
