@@ -75,6 +75,7 @@ bench: train
 	$(BIN)/python bench/console_bench.py
 	$(BIN)/python bench/dialogue_bench.py
 	$(BIN)/python bench/figures_bench.py
+	$(BIN)/python bench/zalo_nodes.py
 
 clean:
 	rm -rf models results var .pytest_cache

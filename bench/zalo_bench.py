@@ -285,36 +285,26 @@ def cpu_seconds(pid: int, descendants: bool = True) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def rss_mb(pid: int) -> Dict[str, float]:
-    """Resident memory (MB) of ``pid`` alone and of its descendants."""
-    def one(p: int) -> float:
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return 0.0
-    tree = _process_tree(pid)
-    return {"self": round(one(pid)), "descendants": round(sum(one(p) for p in tree[1:]))}
-
-
-def node_memory_mb(pid: int) -> float:
-    """Memory the node really uses (MB): the private pages of ``pid`` and its descendants, plus the
-    pages they share (the model's libraries: TensorFlow, Python) counted once, not once per
-    process as a sum of RSS does (from /proc/<pid>/smaps_rollup)."""
-    private, shared = 0.0, 0.0
-    for p in _process_tree(pid):
-        fields: Dict[str, int] = {}
+def memory_mb(pid: int) -> Dict[str, Dict[str, float]]:
+    """Memory (MB) of the server ``pid`` alone ("server") and of its descendants together ("turn
+    processes"), as RSS and as PSS (from /proc/<pid>/smaps_rollup). PSS divides each shared page
+    among the processes that map it, so the PSS of a node's processes add up without counting the
+    shared libraries (Python, TensorFlow) twice, as a sum of RSS does."""
+    def one(p: int) -> Dict[str, float]:
+        fields: Dict[str, float] = {"rss": 0.0, "pss": 0.0}
         try:
             for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()[1:]:
                 name, value = line.split(":", 1)
-                fields[name] = int(value.split()[0])
+                if name in ("Rss", "Pss"):
+                    fields[name.lower()] = int(value.split()[0]) / 1024
         except (OSError, ValueError):
-            continue
-        private += fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
-        shared = max(shared, fields.get("Shared_Clean", 0) + fields.get("Shared_Dirty", 0))
-    return round((private + shared) / 1024)
+            pass
+        return fields
+    tree = _process_tree(pid)
+    server, turns = one(pid), [one(p) for p in tree[1:]]
+    found = {"server": server, "turn processes": {k: sum(t[k] for t in turns) for k in ("rss", "pss")}}
+    found["node"] = {k: server[k] + found["turn processes"][k] for k in ("rss", "pss")}
+    return {part: {k: round(v) for k, v in values.items()} for part, values in found.items()}
 
 
 class CpuMeter:
@@ -455,8 +445,7 @@ async def run(args: argparse.Namespace, rasa_url: str, fake_url: str, account: Z
         result["load"]["cpu_ms_per_message"] = meter.per_message(result["load"]["messages"])
         result["stress"] = await bench.stress(run_id, args.users, args.burst)
         if pids and "Rasa server" in pids:
-            result["rss_mb"] = rss_mb(pids["Rasa server"])
-            result["node_memory_mb"] = node_memory_mb(pids["Rasa server"])
+            result["memory_mb"] = memory_mb(pids["Rasa server"])
         result["code_lines"] = sum(len(f.read_text(encoding="utf-8").splitlines())
                                    for f in (ROOT / "channels" / "zalo").glob("*.py"))
         result["failures"] = bench.failures
@@ -491,10 +480,9 @@ def report(result: Dict[str, Any]) -> bool:
     if cpu:
         print("  CPU ms per message in the load phase (2 cores = 2000 ms/s): "
               + ", ".join(f"{name} {ms:g}" for name, ms in cpu.items()) + f"; total {sum(cpu.values()):.1f}")
-    if result.get("rss_mb"):
-        print(f"  memory (RSS): Rasa server {result['rss_mb']['self']} MB, "
-              f"its turn processes {result['rss_mb']['descendants']} MB together; node without counting "
-              f"shared libraries twice: {result.get('node_memory_mb', '?')} MB")
+    if result.get("memory_mb"):
+        print("  memory RSS / PSS (MB): " + ", ".join(
+            f"{part} {m['rss']} / {m['pss']}" for part, m in result["memory_mb"].items()))
     if result.get("code_lines"):
         print(f"  code: channels/zalo {result['code_lines']} lines of Python")
     verdict = ["ack p99", "e2e p95", "throughput"]

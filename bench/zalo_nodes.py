@@ -5,9 +5,9 @@ and its turn processes, plus an action server. Both setups share the local Postg
 Zalo inbox and tokens, in a schema of their own, dropped afterwards) and Redis (locks), as
 tests/zalo/test_two_nodes.py does; with two nodes the webhooks go to each node in turn, as a load
 balancer would spread them. The phases are bench/zalo_bench.py's (conversation, open-loop load,
-stress). Memory per node: private memory of the server and its turn processes, plus their shared
-libraries counted once. Also the lines of Python in channels/zalo now and at a1ddc69 (before the
-shared-state work).
+stress). Memory per node: RSS and PSS of the server and its turn processes (PSS counts each shared
+page once, split among the processes that map it; zalo_bench.memory_mb). Also the lines of Python in
+channels/zalo now and at f65984c (before the runtime was slimmed; "?" in a clone without it).
 
   python bench/zalo_nodes.py [--runs 3] [--turn-processes N]
 """
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import zalo_bench as zb  # noqa: E402
 
-BEFORE = "a1ddc69"
+BEFORE = "f65984c"  # before the runtime was slimmed (one turn process, acknowledging server without Rasa)
 
 
 class Nodes(zb.Spawned):
@@ -86,10 +86,12 @@ def one_run(count: int, args: argparse.Namespace) -> Dict[str, float]:
         account = zb.ZaloAccount(acc["oa_id"], acc["app_id"], acc["oa_secret_key"], acc["app_secret_key"])
         args.setup = f"{count} node(s)"
         result = asyncio.run(zb.run(args, [s.rasa_url for s in nodes.stacks], nodes.fake_url, account))
-        memory = [zb.node_memory_mb(pid) for pid in nodes.server_pids()]
+        memory = [zb.memory_mb(pid) for pid in nodes.server_pids()]
     conv, load = result["conversation"], result["load"]
     return {"ack_p99_ms": max(conv["ack_p99_ms"], load["ack_p99_ms"]), "e2e_p95_ms": conv["e2e_p95_ms"],
-            "messages_per_s": load["messages_per_s"], "memory_per_node_mb": statistics.mean(memory),
+            "messages_per_s": load["messages_per_s"],
+            **{f"{part}_{kind}": statistics.mean(m[part][kind] for m in memory)
+               for part in ("node", "server", "turn processes") for kind in ("rss", "pss")},
             "unanswered": conv["timeouts"] + sum(result["failures"].values())}
 
 
@@ -129,13 +131,19 @@ def main(argv: Optional[List[str]] = None) -> int:
             runs[count].append(one_run(count, args))
     rows = [("webhook ack p99 (ms)", "ack_p99_ms", "{:.1f}"), ("end-to-end p95 (ms)", "e2e_p95_ms", "{:.0f}"),
             ("messages/s answered", "messages_per_s", "{:.1f}"),
-            ("memory per node (MB)", "memory_per_node_mb", "{:.0f}"), ("unanswered / failed", "unanswered", "{:.0f}")]
+            ("memory per node, PSS (MB)", "node_pss", "{:.0f}"), ("memory per node, RSS (MB)", "node_rss", "{:.0f}"),
+            ("  server PSS / RSS", ("server_pss", "server_rss"), "{:.0f}"),
+            ("  turn processes PSS / RSS", ("turn processes_pss", "turn processes_rss"), "{:.0f}"),
+            ("unanswered / failed", "unanswered", "{:.0f}")]
     print(f"\nOne node against two on this machine ({os.cpu_count()} cores; PostgreSQL + Redis; "
           f"median of {args.runs} run(s); load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)")
-    print(f"  {'':24}{'1 node':>12}{'2 nodes':>12}")
+    print(f"  {'':28}{'1 node':>12}{'2 nodes':>12}")
+    def cell(n: int, key: Any, fmt: str) -> str:
+        keys = key if isinstance(key, tuple) else (key,)
+        return " / ".join(fmt.format(statistics.median(r[k] for r in runs[n])) for k in keys)
+
     for label, key, fmt in rows:
-        print(f"  {label:24}" + "".join(f"{fmt.format(statistics.median(r[key] for r in runs[n])):>12}"
-                                        for n in (1, 2)))
+        print(f"  {label:28}" + "".join(f"{cell(n, key, fmt):>12}" for n in (1, 2)))
     before, now = code_lines(BEFORE), code_lines()
     print(f"  code: channels/zalo {now} lines of Python now, {before if before is not None else '?'} at {BEFORE}")
     return 0

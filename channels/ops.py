@@ -9,7 +9,6 @@ operations. List it in the credentials file (``channels.ops.OpsInput:``) and the
 """
 from __future__ import annotations
 
-import os
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from anninh.ops import multiproc
@@ -23,14 +22,13 @@ from anninh.ops.logs import install_logging  # noqa: E402
 from anninh.ops.rasa_hooks import instrument_turns  # noqa: E402
 from anninh.ops.health import register_check  # noqa: E402
 from anninh.ops.sanic_routes import add_ops_routes  # noqa: E402
-from channels.zalo.serve import MODEL_VARIABLE  # noqa: E402
 
 PROCESS_NAME = "rasa"
 
 
 def model_loaded(app: Any) -> "tuple[bool, Any]":
-    if os.environ.get(MODEL_VARIABLE):  # channels.zalo.serve: the "zalo" check waits for them
-        return True, "model held by the Zalo turn processes"
+    """In a server run by ``rasa run`` (the acknowledging server of channels/zalo/serve.py has its own
+    check: the Zalo turn process holds the model)."""
     agent = getattr(getattr(app, "ctx", None), "agent", None)
     ready = agent is not None and agent.is_ready()
     return ready, "model loaded" if ready else "no model loaded yet"

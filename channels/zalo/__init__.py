@@ -7,7 +7,7 @@ the rest of the package without loading Rasa.
 import os
 from typing import Any
 
-if os.environ.get("ZALO_TURN_PROCESS"):  # a turn process (channels/zalo/worker.py), before its set-up:
+if os.environ.get("ZALO_TURN_PROCESS"):  # a turn process (channels/zalo/pool.py), before its set-up:
     # masked (and on request JSON) logs and turn metrics, as in the server's ops channel.
     from anninh.ops.logs import install_logging
     from anninh.ops.rasa_hooks import instrument_turns

@@ -36,9 +36,13 @@ ENV_ACCOUNT_FIELDS = {
 SIGNATURE_MODES = ("strict", "lenient")
 # Settings of earlier versions that are gone, with what to do instead.
 REMOVED = {
-    "turn_runner": "bot turns always run in turn processes (turn_processes: 0 runs them in the server process)",
+    "turn_runner": "bot turns run in the turn process (turn_processes: 0 runs them in the server process)",
     "switch_interval_ms": "there is no bot-loop thread any more",
-    "turn_process_nice": "turn processes run at the idle priority (turn_process_idle), or the normal one",
+    "turn_process_nice": "the turn process runs at the normal priority; it uses one core at most",
+    "turn_process_idle": "the turn process runs at the normal priority; it uses one core at most, and the "
+                         "acknowledging server, which holds no model, the other",
+    "freeze_gc": "the acknowledging server holds no model, so its garbage collections are short",
+    "endpoints": "the turn process loads the endpoints file given to the server (--endpoints)",
     "order_wait": "the inbox hands out a user's messages in order (lease, claim_poll)",
     "max_pending_per_user": "a user's messages wait in the inbox",
 }
@@ -97,22 +101,13 @@ class ZaloSettings:
     # How often a process that runs turns looks for work it was not told about (rows freed by
     # expired leases, rows accepted by another node whose turn processes are busy).
     claim_poll: float = 1.0
-    # Turns one process runs at once (they wait on the action server and the Zalo API in turn).
+    # Conversations the turn process runs at once (they wait on the action server and the Zalo API
+    # in turn); one user's messages still run one at a time, in order.
     turn_slots: int = 8
-    # Bot turns run in `turn_processes` separate processes (channels/zalo/worker.py), so the server
-    # process only acknowledges webhooks and the turns use every core; each loads the model. 0: turns
-    # run on the server's own loop (also the fallback when the server has no model loaded).
-    turn_processes: int = 2
-    # Turn processes run at Linux's idle scheduling priority (SCHED_IDLE): they use every core the
-    # webhook acknowledgements, the action server and everything else leave free, and give way
-    # to them at once. Off: the normal priority.
-    turn_process_idle: bool = True
-    # The endpoints file the turn processes load (tracker store, action server, lock store).
-    # Empty: the one given to `rasa run --endpoints`, else Rasa's default endpoints.yml.
-    endpoints: str = ""
-    # At start, move the objects loaded so far (the model) out of the garbage collector's reach
-    # (gc.freeze), so that full collections do not stall the server for half a second.
-    freeze_gc: bool = True
+    # Bot turns run in separate processes (channels/zalo/pool.py), each holding the model, so the
+    # server process only acknowledges webhooks (and holds no model, channels/zalo/serve.py). One
+    # is enough: it runs turn_slots conversations at once. 0: turns run on the server's own loop.
+    turn_processes: int = 1
 
     def account(self, oa_id: str) -> Optional[ZaloAccount]:
         return self.accounts.get(str(oa_id))
@@ -247,9 +242,6 @@ _KNOWN_KEYS = set(_NUMBERS) | {
     "api_base_url",
     "oauth_base_url",
     "more_buttons_text",
-    "freeze_gc",
-    "endpoints",
-    "turn_process_idle",
 }
 
 
@@ -301,12 +293,6 @@ def load_settings(
         if mode not in SIGNATURE_MODES:
             raise ZaloConfigError(f"zalo: signature_mode must be one of {', '.join(SIGNATURE_MODES)}")
         settings.signature_mode = mode
-    if creds.get("turn_process_idle") is not None:
-        settings.turn_process_idle = _as_bool(creds["turn_process_idle"], "turn_process_idle")
-    if creds.get("freeze_gc") is not None:
-        settings.freeze_gc = _as_bool(creds["freeze_gc"], "freeze_gc")
-    if creds.get("endpoints") is not None:
-        settings.endpoints = str(creds["endpoints"]).strip()
     if creds.get("more_buttons_text") is not None:
         settings.more_buttons_text = str(creds["more_buttons_text"])
     for key, kind in _NUMBERS.items():

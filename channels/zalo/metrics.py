@@ -52,7 +52,7 @@ def provider(channel: Any) -> Callable[[], Iterable[Metric]]:
 
 def readiness(channel: Any) -> Callable[[Any], Tuple[bool, Any]]:
     def check(app: Any) -> Tuple[bool, Any]:
-        health = channel._health()
+        health = channel.health()
         return bool(health["ready"]), {"started": health["started"], "turn_processes": health["turn_processes"]}
 
     return check

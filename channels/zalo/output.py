@@ -5,6 +5,7 @@ that OA's account. A failed send is logged (code and meaning) and does not break
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Dict, Iterable, List, Optional
 
@@ -65,7 +66,7 @@ class ZaloOutput(OutputChannel):
                 logger.warning("zalo: answer to a user of OA %s dropped: %s", oa_id, exc)
                 return
             if delivery is not None:
-                delivery.delivered()
+                await asyncio.to_thread(delivery.delivered)  # a database write, off the loop
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._send(recipient_id, [text_message(p) for p in split_text(text, self.settings.text_limit)])
@@ -104,3 +105,8 @@ class ZaloOutput(OutputChannel):
             logger.error("zalo: custom payload is not a Zalo message object; not sent")
             return
         await self._send(recipient_id, [message])
+
+
+def output_channel(runtime: Any, delivery: Optional[Delivery] = None) -> ZaloOutput:
+    assert runtime.client is not None, "zalo channel not started"
+    return ZaloOutput(runtime.client, runtime.settings, delivery=delivery)

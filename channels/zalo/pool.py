@@ -1,14 +1,21 @@
-"""The turn processes, seen from the Rasa server process.
+"""The turn process(es): started and watched by the server (``TurnProcessPool``), and what runs in
+one (``main``, ``python -m channels.zalo.pool``).
 
-The server starts ``turn_processes`` processes (``channels.zalo.worker``) when the channel starts.
-They claim their work from the inbox themselves (channels/zalo/runner.py); the server only wakes
-them with a line on their standard input when it has accepted an event, so a new message is taken
-at once rather than at the next poll. A process that is busy takes nothing (its slots are full),
-the other takes the event: new work goes to whichever process is free.
+The server starts ``turn_processes`` processes (one by default) when the channel starts. Each loads
+the model with the server's endpoints file (tracker store, action server, lock store) and claims its
+work from the inbox itself (channels/zalo/runner.py: one user's rows in order, leases, takeover, up
+to ``turn_slots`` conversations at once), on this node or, with a shared database, any node's. The
+server only wakes them with a line on their standard input when it has accepted an event, so a new
+message is taken at once rather than at the next poll. A turn process prints ``READY`` on standard
+output once the model is loaded; when its standard input closes (the server stops or dies), it
+finishes the turns it has taken and exits.
 
-It watches them: a process that exits while the server runs is started again, and the rows it had
-claimed are freed at once for the others (on another node, they would wait for their leases to run
-out).
+The server watches them: a process that exits while the server runs is started again, and the rows
+it had claimed are freed at once (on another node, they would wait for their leases to run out).
+
+A turn process's settings come from the environment variable ``ZALO_TURN_PROCESS`` (JSON: the
+channel's credentials section, model path, endpoints file, its number), never from the command line,
+which other users of the machine can read.
 """
 from __future__ import annotations
 
@@ -16,14 +23,17 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from typing import Any, Dict, List, Optional
 
 from channels.zalo.inbox import InboxBase, process_identity
-from channels.zalo.worker import READY, SPEC_VARIABLE
 
-logger = logging.getLogger(__name__)
+SPEC_VARIABLE = "ZALO_TURN_PROCESS"
+READY = "READY"
+TURN_PROCESS_NICE = 10
+logger = logging.getLogger("channels.zalo.pool")  # also when run as __main__
 
 RESTART_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
 
@@ -47,8 +57,8 @@ class TurnProcessPool:
                  command: Optional[List[str]] = None) -> None:
         self.count = max(1, int(count))
         self.inbox = inbox
-        self.spec = spec  # credentials, model, endpoints, log_level, nice (see channels.zalo.worker)
-        self.command = command or [sys.executable, "-m", "channels.zalo.worker"]
+        self.spec = spec  # credentials, model, endpoints, log_level (see ``main``)
+        self.command = command or [sys.executable, "-m", "channels.zalo.pool"]
         self.processes = [_Process(i) for i in range(self.count)]
         self._tasks: List["asyncio.Task[Any]"] = []
         self._stopping = False
@@ -149,3 +159,87 @@ class TurnProcessPool:
                 "ready": sum(1 for p in self.processes if p.ready and p.proc is not None and p.proc.returncode is None),
                 "pids": [p.proc.pid if p.proc is not None else None for p in self.processes],
                 **self.stats}
+
+
+# ----------------------------------------------------------- in the turn process
+def _configure_logging(spec: Dict[str, Any]) -> None:
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    level = logging.getLevelName(str(spec.get("log_level") or os.environ.get("LOG_LEVEL") or "INFO").upper())
+    if not isinstance(level, int):
+        level = logging.INFO
+    configure_logging_and_warnings(level)
+    configure_structlog(level)
+    # To standard error, as the server's own log; standard output is the protocol with the server.
+    prefix = f"zalo-turns-{spec.get('index', 0) + 1}"
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"%(asctime)s {prefix} %(levelname)-7s %(name)s - %(message)s"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+
+
+async def serve(spec: Dict[str, Any]) -> int:
+    import gc
+
+    from rasa.core.agent import load_agent
+    from rasa.core.utils import AvailableEndpoints
+
+    from channels.zalo.config import load_settings
+    from channels.zalo.runtime import ZaloRuntime
+
+    settings = load_settings(spec.get("credentials") or {})
+    endpoints = AvailableEndpoints.read_endpoints(spec["endpoints"]) if spec.get("endpoints") else None
+    agent = await load_agent(model_path=spec["model"], endpoints=endpoints)
+    if not agent.is_ready():
+        logger.error("zalo: turn process could not load the model %s", spec["model"])
+        return 2
+    try:
+        await agent.parse_message("xin chào")  # builds the TensorFlow graph before the first user
+    except Exception:  # noqa: BLE001 - a warm-up only
+        logger.exception("zalo: warm-up parse failed")
+    # The model, TensorFlow and Rasa live as long as the process: out of the garbage collector's
+    # reach, full collections do not walk their millions of objects (pauses of half a second).
+    gc.collect()
+    gc.freeze()
+    runtime = ZaloRuntime(settings)
+    await runtime.start(handle=agent.handle_message)
+    print(READY, flush=True)
+    logger.info("zalo: turn process %d of %d ready (model %s)", spec.get("index", 0) + 1,
+                spec.get("count", 1), spec["model"])
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    try:
+        while await reader.readline():
+            runtime.wake()
+    finally:
+        await runtime.stop()  # finishes the turns taken
+    return 0
+
+
+def main() -> int:
+    raw = os.environ.get(SPEC_VARIABLE)
+    if not raw:
+        print(f"{__name__}: started without {SPEC_VARIABLE}; this process is started by the zalo channel",
+              file=sys.stderr)
+        return 2
+    spec = json.loads(raw)
+    os.environ.pop(SPEC_VARIABLE, None)  # secrets: not inherited by anything this process starts
+    # Ctrl-C in the terminal reaches the whole process group: the server then closes our input,
+    # and we finish the turns we took instead of dropping them half-way.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Below the acknowledging server, never starved: with a nice value of 10 the scheduler gives a
+    # waking server process the core at once (a 200 never waits behind a turn), and the turn
+    # process everything the server leaves (SCHED_IDLE would also leave it nothing on a busy machine).
+    os.nice(TURN_PROCESS_NICE)
+    _configure_logging(spec)
+    import components  # noqa: F401 - the project's Rasa fixes, as in the server process
+
+    return asyncio.run(serve(spec))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

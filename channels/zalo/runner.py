@@ -1,4 +1,5 @@
-"""Runs bot turns from the inbox: claims work, runs up to ``slots`` turns at once, renews the leases.
+"""Runs bot turns from the inbox: claims work, runs up to ``slots`` turns at once, renews the leases;
+and what one turn is (``turn_runner``: the claimed message handed to Rasa, the row marked done).
 
 Wherever turns run (a turn process, or the server's own bot loop), the same loop claims the next free
 row from the inbox (the sender's earliest not done, see channels/zalo/inbox.py), so one user's turns
@@ -17,7 +18,9 @@ from channels.zalo.inbox import Claimed
 
 logger = logging.getLogger(__name__)
 
+CHANNEL_NAME = "zalo"
 RunTurn = Callable[[Claimed], Awaitable[Any]]
+Handler = Callable[[Any], Awaitable[Any]]  # Rasa's on_new_message, or an agent's handle_message
 
 
 class TurnRunner:
@@ -84,7 +87,8 @@ class TurnRunner:
             self._wake.clear()
             try:
                 while len(self._tasks) < self.slots and not self._stopping:
-                    claimed = self.inbox.claim_next(self.lease, self.max_age)
+                    # The inbox's queries in a thread: this loop runs the other turns meanwhile.
+                    claimed = await asyncio.to_thread(self.inbox.claim_next, self.lease, self.max_age)
                     if claimed is None:
                         break
                     self.stats["claimed"] += 1
@@ -95,7 +99,7 @@ class TurnRunner:
                     # node or another, takes the next message instead of queueing it here.
                     await asyncio.sleep(0)
                 if self._tasks and loop.time() - renewed >= renew_every:
-                    self.inbox.renew(self.lease)
+                    await asyncio.to_thread(self.inbox.renew, self.lease)
                     renewed = loop.time()
             except Exception:  # noqa: BLE001 - the database may be back at the next round
                 logger.exception("zalo: could not claim work from the inbox")
@@ -116,3 +120,36 @@ class TurnRunner:
             self._tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
             if self._wake is not None:
                 self._wake.set()  # a slot is free, and the sender's next row may be claimable
+
+
+def turn_runner(runtime: Any, handle: Handler) -> RunTurn:
+    """One bot turn for one claimed row: hand the message to Rasa (``handle``) with an output channel
+    that counts the answers delivered, then mark the row done. Rasa is imported here, not with the
+    module: the acknowledging server (channels/zalo/serve.py) imports this module without Rasa."""
+    from rasa.core.channels.channel import UserMessage
+
+    from channels.zalo.output import Delivery, output_channel
+
+    settings = runtime.settings
+
+    async def run_turn(claimed: Claimed) -> None:
+        inbox = runtime.inbox
+        event = claimed.event
+        account = settings.account(event.oa_id)
+        outcome = "failed"
+        try:
+            if account is None:
+                outcome = "unknown OA"
+                return
+            if claimed.sent:
+                logger.warning("zalo: taking over a turn that a stopped process had begun; its first %d "
+                               "answer message(s) were delivered already and are not sent again", claimed.sent)
+            delivery = Delivery(inbox, claimed.row_id, claimed.sent)
+            await handle(UserMessage(
+                text=event.text, output_channel=output_channel(runtime, delivery), sender_id=event.sender_id,
+                input_channel=CHANNEL_NAME, message_id=event.msg_id, metadata=event.metadata(account.unit)))
+            outcome = "ok"
+        finally:
+            await asyncio.to_thread(inbox.done, claimed.row_id, outcome)
+
+    return run_turn

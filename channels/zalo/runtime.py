@@ -4,7 +4,6 @@ can be started and stopped in tests."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from typing import Optional
 
@@ -12,9 +11,8 @@ from channels.zalo.client import ZaloClient
 from channels.zalo.config import ZaloSettings
 from channels.zalo.http import SessionPool
 from channels.zalo.inbox import InboxBase, open_inbox
-from channels.zalo.runner import TurnRunner
+from channels.zalo.runner import Handler, TurnRunner, turn_runner
 from channels.zalo.tokens import OAuthClient, TokenRegistry, TokenStore, open_token_store
-from channels.zalo.turns import Handler, turn_runner
 
 logger = logging.getLogger(__name__)
 
@@ -55,16 +53,10 @@ class ZaloRuntime:
             if handle is not None:
                 self.runner = TurnRunner(self.inbox, turn_runner(self, handle), slots=s.turn_slots,
                                          lease=s.lease, max_age=s.max_event_age, poll=s.claim_poll)
-            if s.freeze_gc:
-                # Everything loaded so far (model, TensorFlow, Rasa) lives as long as the process.
-                # Without this, each full collection walks those millions of objects with the GIL
-                # held: measured 450-600 ms pauses of the whole server under load, 15-25 ms after.
-                gc.collect()
-                gc.freeze()
             if self.runner is not None:
                 self.runner.start()
             self._refresher = asyncio.ensure_future(self._refresh_forever())
-            where = "this process" if self.runner is not None else "the turn processes"
+            where = "this process" if self.runner is not None else "the turn process(es)"
             logger.info("zalo: channel started with %d OA(s), store %s, API %s, turns in %s",
                         len(s.accounts), "PostgreSQL" if s.db_url else s.db_path, s.api_base_url, where)
 

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -33,8 +34,9 @@ QUESTION = "dang ky tam tru can gi"
 
 
 class OpsStack(RasaStack):
-    """The project's stack with the production credentials file (ops channel, Zalo, no REST) and
-    the secret sent to the actions."""
+    """The project's stack with the production credentials file (ops channel, Zalo, no REST), the
+    secret sent to the actions and no HTTP API: the acknowledging server without Rasa and one turn
+    process, as `make run` and the compose file start a node."""
 
     def _write_configs(self) -> Dict[str, Path]:
         import yaml
@@ -106,7 +108,7 @@ def env(tmp_path_factory):
     account = account_dict(oa_id="4300000000000555", app_id="1200000000000555", unit="CA-OPS")
     account["refresh_token"] = fake.issue_tokens(account["oa_id"], account["app_id"],
                                                  account["app_secret_key"])["refresh_token"]
-    stack = OpsStack(work, fake.url, account, extra_credentials={"turn_processes": 1},
+    stack = OpsStack(work, fake.url, account, enable_api=False,
                      extra_env={"ACTIONS_SHARED_SECRET": SECRET, "LOG_FORMAT": "json",
                                 "REPORTS_DB_URL": f"sqlite:///{work / 'reports.db'}"})
     try:
@@ -243,6 +245,18 @@ def test_metrics_of_the_rasa_server_include_the_turn_processes(env):
     assert values["zalo_turn_processes_ready"] == 1
     assert 0 <= values[f'zalo_token_age_seconds{{oa_id="{oa}"}}'] < 3600
     assert values[f'zalo_access_token_expires_in_seconds{{oa_id="{oa}"}}'] > 0
+
+
+def test_the_node_is_an_acknowledging_server_without_the_model_and_one_turn_process(env):
+    health = env.http.get(env.stack.rasa_url + "/webhooks/zalo/", timeout=10).json()
+    pool = health["turn_processes"]
+    assert pool["processes"] == 1 and pool["ready"] == 1  # the default of credentials.zalo.yml
+    server_pid = env.stack.procs[1].pid
+    assert "tensorflow" not in Path(f"/proc/{server_pid}/maps").read_text()
+    assert "tensorflow" in Path(f"/proc/{pool['pids'][0]}/maps").read_text()
+    # the turn process sits below the acknowledging server (nice 10), never at the idle priority
+    assert os.getpriority(os.PRIO_PROCESS, pool["pids"][0]) == os.getpriority(os.PRIO_PROCESS, server_pid) + 10
+    assert os.sched_getscheduler(pool["pids"][0]) == os.SCHED_OTHER
 
 
 def test_liveness_and_readiness_of_both_servers(env):

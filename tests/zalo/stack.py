@@ -241,8 +241,21 @@ class RasaStack:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
     def tracker(self, sender_id: str) -> Dict[str, Any]:
-        from urllib.parse import quote
-        return _get_json(f"{self.rasa_url}/conversations/{quote(sender_id, safe=':')}/tracker", timeout=10)
+        """The conversation's events: from the HTTP API, or without it from the SQLite file of our
+        endpoints (Rasa's events table)."""
+        if self.enable_api:
+            from urllib.parse import quote
+            return _get_json(f"{self.rasa_url}/conversations/{quote(sender_id, safe=':')}/tracker", timeout=10)
+        import sqlite3
+
+        conn = sqlite3.connect(str(self.work_dir / "tracker.db"))
+        try:
+            rows = conn.execute("SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender_id,)).fetchall()
+        except sqlite3.OperationalError:  # no conversation stored yet
+            rows = []
+        finally:
+            conn.close()
+        return {"events": [json.loads(row[0]) for row in rows]}
 
     def stop(self) -> None:
         for proc in self.procs:

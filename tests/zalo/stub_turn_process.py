@@ -1,5 +1,5 @@
 """A stand-in turn process for the pool's tests: speaks the same protocol as
-channels/zalo/worker.py (READY on stdout, each stdin line wakes it; work claimed from the inbox on
+channels/zalo/pool.py (READY on stdout, each stdin line wakes it; work claimed from the inbox on
 disk with the real runner) but runs no model. Its spec (ZALO_TURN_PROCESS) may add: db_path,
 turn_seconds, slots, log (a file where each claimed row is written as "<index> <pid> <row id>"),
 crash_on (a row id on which the process number ``crash_index`` exits after claiming it, once:

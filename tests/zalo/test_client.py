@@ -142,3 +142,10 @@ async def test_unreachable_api_raises_network_error(tmp_path):
             await c.send()
         assert err.value.code is None and err.value.retryable
         await c.close()
+
+
+def test_api_error_messages_are_masked_by_the_shared_masking_and_cut():
+    from channels.zalo.redact import redact_text
+
+    assert redact_text("user 0912 345 678 blocked") == "user [PHONE] blocked"
+    assert len(redact_text("x" * 500)) == 301

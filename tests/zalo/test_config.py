@@ -71,7 +71,7 @@ def test_accounts_file_with_unset_variable(tmp_path):
     ({"accounts": [account_dict("1")], "signature_mode": "loose"}, "signature_mode"),
     ({"accounts": [account_dict("1")], "max_retries": "many"}, "number"),
     ({"accounts_file": "/nonexistent.yml"}, "does not exist"),
-    ({"accounts": [account_dict("1")], "turn_runner": "thread"}, "no longer a setting: bot turns always run"),
+    ({"accounts": [account_dict("1")], "turn_runner": "thread"}, "no longer a setting: bot turns run in the turn process"),
     ({"accounts": [account_dict("1")], "order_wait": 60}, "no longer a setting"),
     ({"accounts": [account_dict("1")], "turn_processes": 100}, "turn_processes"),
     ({"accounts": [account_dict("1")], "turn_slots": 0}, "turn_slots"),
@@ -100,14 +100,24 @@ def test_secrets_not_in_repr():
     assert "oask" not in repr(settings) and "apsk" not in repr(settings) and "rt0" not in repr(settings)
 
 
-def test_turn_processes_are_the_default():
+def test_one_turn_process_with_slots_is_the_default():
     settings = load_settings({"accounts": [account_dict("1")]}, {})
-    assert (settings.turn_processes, settings.turn_process_idle, settings.lease) == (2, True, 30.0)
-    assert settings.endpoints == ""
-    other = load_settings({"accounts": [account_dict("1")], "turn_processes": 0,
-                           "endpoints": " endpoints.production.yml ", "turn_process_idle": "false"}, {})
-    assert other.turn_process_idle is False
-    assert (other.turn_processes, other.endpoints) == (0, "endpoints.production.yml")
+    assert (settings.turn_processes, settings.turn_slots, settings.lease) == (1, 8, 30.0)
+    other = load_settings({"accounts": [account_dict("1")], "turn_processes": 0}, {})
+    assert other.turn_processes == 0
+
+
+@pytest.mark.parametrize("key,value,why", [
+    ("freeze_gc", True, "holds no model"),
+    ("turn_process_idle", False, "normal priority"),
+    ("turn_process_nice", 10, "normal priority"),
+    ("endpoints", "endpoints.production.yml", "--endpoints"),
+    ("turn_runner", "process", "turn process"),
+])
+def test_a_removed_setting_in_an_old_credentials_file_says_what_to_do(key, value, why):
+    with pytest.raises(ZaloConfigError) as error:
+        load_settings({"accounts": [account_dict("1")], key: value}, {})
+    assert f"'{key}' is no longer a setting" in str(error.value) and why in str(error.value)
 
 
 def test_the_project_credentials_file_is_valid(monkeypatch):
@@ -117,15 +127,4 @@ def test_the_project_credentials_file_is_valid(monkeypatch):
 
     section = yaml.safe_load((Path(__file__).resolve().parents[2] / "credentials.zalo.yml").read_text())
     settings = load_settings(section["channels.zalo.ZaloInput"], ENV)
-    assert settings.turn_processes == 2
-
-
-def test_turn_processes_load_the_endpoints_file_the_server_was_given(tmp_path, monkeypatch):
-    from channels.zalo.channel import endpoints_of_this_server
-
-    assert endpoints_of_this_server(["rasa", "run", "--endpoints", "e.yml", "--port", "1"]) == "e.yml"
-    assert endpoints_of_this_server(["rasa", "run", "--endpoints=prod.yml"]) == "prod.yml"
-    monkeypatch.chdir(tmp_path)
-    assert endpoints_of_this_server(["rasa", "run"]) is None
-    (tmp_path / "endpoints.yml").write_text("{}")
-    assert endpoints_of_this_server(["rasa", "run"]) == "endpoints.yml"
+    assert settings.turn_processes == 1

@@ -81,7 +81,7 @@ def nodes(tmp_path_factory):
     try:
         for name in ("node-a", "node-b"):
             work = tmp_path_factory.mktemp(name)
-            stacks.append(RasaStack(work, fake.url, account, endpoints_file=ROOT / "endpoints.production.yml",
+            stacks.append(RasaStack(work, fake.url, account, endpoints_file=ROOT / "endpoints.production.yml", enable_api=False,
                                     extra_env={**env, "REPORTS_DB_URL": f"sqlite:///{work / 'reports.db'}"},
                                     extra_credentials={"turn_processes": 1, "lease": LEASE, "claim_poll": 0.5}))
         starters = [threading.Thread(target=_start, args=(s,)) for s in stacks]  # model loads overlap
