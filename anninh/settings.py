@@ -167,9 +167,6 @@ class AssistantSettings(ProcessSettings):
     zalo_turn_process: str = Field("", env="ZALO_TURN_PROCESS",
                                    description="internal: what the server hands a turn process it starts; "
                                                "never set it yourself")
-    zalo_turn_model: str = Field("", env="ZALO_TURN_MODEL",
-                                 description="internal: the model `python -m channels.zalo.serve` leaves to "
-                                             "the turn processes instead of loading it; never set it yourself")
 
 
 class ActionServerSettings(ReportsSettings):
