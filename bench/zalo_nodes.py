@@ -1,6 +1,6 @@
 """One node against two on the same machine (issue "Tests and figures"), printed side by side.
 
-A node is what `python -m channels.zalo.serve` starts in production: the acknowledging Rasa server
+A node is what `python -m channels.zalo.serve` starts in production: the acknowledging server (no Rasa)
 and its turn processes, plus an action server. Both setups share the local PostgreSQL (conversations,
 Zalo inbox and tokens, in a schema of their own, dropped afterwards) and Redis (locks), as
 tests/zalo/test_two_nodes.py does; with two nodes the webhooks go to each node in turn, as a load
