@@ -13,24 +13,20 @@ def words(text):
 
 
 @pytest.mark.parametrize("text, expected", [
+    # the police in context
     ("ca xã bảo lạc", "cong an xa bao lac"),
     ("sdt ca phuong song hien", "so dien thoai cong an phuong song hien"),
     ("ca huyen cu", "cong an huyen cu"),
     ("len ca hoi", "len cong an hoi"),
     ("muốn báo ca", "muon bao cong an"),
-])
-def test_ca_is_the_police_in_context(text, expected):
-    assert words(text) == expected
-
-
-@pytest.mark.parametrize("text, expected", [
+    # ordinary words elsewhere
     ("dang ky cho ca nha", "dang ki cho ca nha"),
     ("ca ngay khong ai nghe may", "ca ngay khong ai nghe may"),
     ("mat ca vet xe", "mat ca vet xe"),
     ("ma so thue ca nhan", "ma so thue ca nhan"),
     ("cat khau cho me", "cat khau cho me"),
 ])
-def test_ca_and_cat_are_ordinary_words_elsewhere(text, expected):
+def test_ca_is_the_police_only_in_context_and_cat_never(text, expected):
     assert words(text) == expected
 
 
