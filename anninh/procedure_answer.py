@@ -5,7 +5,9 @@ no longer possible: anninh.fact_context); a question about fines gets the fine (
 yes/no, eligibility or "already expired" question, or one naming an ask phrase of a fact, gets that
 fact (with its condition checked against the age or duration in the message, or named earlier in
 the conversation), except that a yes/no on the fee or the online channel which the fields settle is
-answered from them (anninh.verdict) unless a fact was named by its ask phrase; an aspect question
+answered from them (anninh.verdict) unless a fact was named by its ask phrase; a deadline question
+("hạn chót", "chậm nhất": the citizen's, not the office's processing time) gets the procedure's
+``kind: deadline`` fact, or says none is known; an aspect question
 gets the aspect; else the overview. Two procedures of two families in one message: the first is answered, the other is a
 button. A message naming no procedure is about the one last answered, when it asks something.
 """
@@ -23,7 +25,7 @@ from anninh.resolver import Resolution, Resolver
 from anninh.text import normalize
 from anninh.verdict import old_district_answer, old_district_asked, verdict_answer
 
-FACT_QUESTIONS = ("yes_no", "fine", "expired")
+FACT_QUESTIONS = ("yes_no", "fine", "expired", "deadline")
 MIN_SCORE_EXPIRED = 1.0  # the message already says it has expired: a weaker match will do
 Known = Optional[Dict[str, float]]  # ages and durations named earlier in the conversation
 # Words too common to show that a question and a fact are about the same thing.
@@ -57,6 +59,10 @@ def _find_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str], resu
     asks = [q for q in result.questions if q in FACT_QUESTIONS]
     if "fine" in asks:
         return resolver.facts.search(text, procedure_ids, kind="fine", min_score=min_score)
+    if "deadline" in asks:
+        deadline = _deadline_fact(resolver, text, procedure_ids)
+        if deadline is not None:
+            return deadline  # else another fact may answer ("ở được bao lâu thì phải làm lại")
     match = resolver.facts.search(text, procedure_ids, min_score=min_score)
     if match is None:
         return None
@@ -71,6 +77,19 @@ def _find_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str], resu
     # over an aspect asked ("đăng ký tạm trú" alone gets the overview; "con mới sinh cần gì"
     # gets the papers).
     return match if (asks or (match.phrase and not result.aspects)) else None
+
+
+def _deadline_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str]
+                   ) -> Optional[FactMatch]:
+    """A deadline question ("hạn chót", "chậm nhất", "trước bao nhiêu ngày") is answered by a fact
+    of ``kind: deadline``: the one its words find, else, asked about one procedure, its only such
+    fact (its deadline, whatever words the question uses). None: the catalogue has no deadline."""
+    match = resolver.facts.search(text, procedure_ids, kind="deadline", min_score=MIN_SCORE)
+    if match is not None or len(procedure_ids) != 1:
+        return match
+    own = [f for f in resolver.catalogue.procedures[procedure_ids[0]].facts
+           if f.kind == "deadline" and not f.when]
+    return FactMatch(own[0], 0.0, True) if len(own) == 1 else None
 
 
 def _asks_this(resolver: Resolver, text: str, match: FactMatch, known: Known = None) -> bool:
@@ -121,6 +140,8 @@ def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: R
                                   with_known(text, known), resolver.aspects, catalogue, prefix)
     if "fine" in result.questions:
         return render.unknown_answer(proc, "fine", resolver.aspects, prefix)
+    if "deadline" in result.questions:
+        return render.unknown_answer(proc, "deadline", resolver.aspects, prefix)
     if old_district_asked(result) and not result.aspects:
         return old_district_answer(resolver, proc)
     if result.aspects:

@@ -232,7 +232,7 @@ def unknown_answer(proc: Procedure, kind: str, aspects: Dict, prefix: Sequence[s
                    ) -> List[Reply]:
     """The catalogue lacks the fact: say so, and where to ask."""
     texts = load_texts()
-    key = "fine_unknown" if kind == "fine" else "fact_unknown"
+    key = {"fine": "fine_unknown", "deadline": "deadline_unknown"}.get(kind, "fact_unknown")
     lines = fit([texts(key, title=proc.title), *prefix], keep=1 + len(prefix))
     return [Reply("\n".join(lines), capped([overview_button(proc, texts)] + aspect_buttons(proc, aspects)))]
 

@@ -46,7 +46,7 @@ class Aspect:
     priority: int = 100  # when a message asks several aspects, the lowest is answered first
 
 
-QUESTION_KINDS = ("yes_no", "fine", "expired", "old_district")
+QUESTION_KINDS = ("yes_no", "fine", "expired", "old_district", "deadline", "processing")
 SECOND_TOPIC_MIN_SCORE = 4  # an exact alias of two words or more
 TOPIC_JOINERS = {"va", "voi", "con", "ca", "them", "lan", "roi", "cung"}  # và, với, còn, cả, ...
 
@@ -158,6 +158,7 @@ class Resolver:
     def resolve(self, text: str, age: Optional[int] = None) -> Resolution:
         words = normalize(text, self.abbreviations)
         result = Resolution(aspects=self.detect_aspects(text), questions=self.detect_questions(text))
+        _deadline_or_time(result)
         if age is None:
             age = extract_age(text)
         proc_scores, fam_scores = self.procedure_scores(words)
@@ -257,6 +258,19 @@ def get_resolver(procedures_dir: Optional[str] = None, lexicon_dir: Optional[str
     lexicon = load_lexicon(lexicon_path)
     return Resolver(catalogue, aspects, phrases, lexicon.abbreviations,
                     load_questions(lexicon_path / "questions.yml"), lexicon.compounds)
+
+
+def _deadline_or_time(result: Resolution) -> None:
+    """The citizen's own deadline ("hạn chót", "chậm nhất", "trước bao nhiêu ngày") is not the
+    office's processing time ("mất bao lâu", "bao lâu thì có"): a deadline question drops the time
+    aspect its words also match ("trong bao lâu"), unless the message asks when the result comes
+    ("phải nộp trong bao lâu thì có kết quả"). ``processing`` only arbitrates and is removed."""
+    if "processing" in result.questions:
+        result.questions = [q for q in result.questions if q not in ("deadline", "processing")]
+        if "time" not in result.aspects:
+            result.aspects = result.aspects + ["time"]
+    elif "deadline" in result.questions:
+        result.aspects = [a for a in result.aspects if a != "time"]
 
 
 def compound_spans(words: Sequence[str], compounds: FrozenSet[Tuple[str, ...]]) -> List[Tuple[int, int]]:
