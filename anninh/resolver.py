@@ -136,7 +136,8 @@ class Resolver:
         words = normalize(text, self.abbreviations)
         spans = compound_spans(words, self.compounds)
         found = {m.key for m in self._aspects.outermost_matches(words)
-                 if not any(s < m.start < e or s < m.end < e for s, e in spans)}
+                 if not any(s < m.start < e or s < m.end < e for s, e in spans)
+                 and not _situation_quantity(words, m)}
         return sorted((a for a in self.aspects if a in found), key=lambda a: self.aspects[a].priority)
 
     def procedure_scores(self, words: List[str]) -> Tuple[Dict[str, int], Dict[str, int]]:
@@ -258,6 +259,20 @@ def get_resolver(procedures_dir: Optional[str] = None, lexicon_dir: Optional[str
     lexicon = load_lexicon(lexicon_path)
     return Resolver(catalogue, aspects, phrases, lexicon.abbreviations,
                     load_questions(lexicon_path / "questions.yml"), lexicon.compounds)
+
+
+# Words after which "mấy hôm", "mấy ngày", "bao nhiêu ngày" tell how long someone stays or is away
+# (ở, ở nhờ, ở chơi, về thăm, đi vắng, đến, nghỉ, lại): the citizen's situation, not a question
+STAY_WORDS = {"o", "nho", "choi", "tham", "vang", "di", "ve", "den", "nghi", "lai", "tro"}
+COUNT_WORDS = {"may", "bao", "vai"}
+
+
+def _situation_quantity(words: Sequence[str], match) -> bool:
+    """A time keyword that counts a stay ("khách ở nhờ mấy hôm", "về quê mấy ngày"): it describes
+    the situation, the question is elsewhere ("báo lưu trú thế nào")."""
+    if match.key != "time" or words[match.start] not in COUNT_WORDS:
+        return False
+    return any(w in STAY_WORDS for w in words[max(0, match.start - 2):match.start])
 
 
 def _deadline_or_time(result: Resolution) -> None:

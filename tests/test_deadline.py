@@ -66,3 +66,20 @@ def test_no_deadline_known_says_so_instead_of_the_processing_time(text):
 def test_asking_how_late_is_not_saying_it_has_expired(text):
     resolver = get_resolver()
     assert not already_expired(normalize(text, resolver.abbreviations))
+
+
+@pytest.mark.parametrize("text", both(
+    "nhà có khách ở nhờ mấy hôm, báo lưu trú thế nào",
+    "bạn e về chơi mấy hôm thì khai báo lưu trú ntn",
+    "có người thân đến ở mấy ngày, báo lưu trú làm sao ạ",
+    "nhà có khách ở lại vài hôm thì báo lưu trú cách nào"))
+def test_how_long_a_guest_stays_is_the_situation_not_the_question(text):
+    first, events = ask(text)
+    assert first["text"].startswith("Dạ, các bước — Thông báo lưu trú"), first["text"]
+    assert slot(events) == "cu_tru.luu_tru"
+
+
+@pytest.mark.parametrize("text", both("em đi vắng mấy ngày có cần khai báo tạm vắng k"))
+def test_a_stay_counted_in_a_yes_no_question_gets_the_rule(text):
+    body = ask(text)[0]["text"]
+    assert "12 tháng" in body and PROCESSING.lower() not in body.lower(), body
