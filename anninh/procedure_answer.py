@@ -189,7 +189,10 @@ def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
     if not result.candidates and previous in catalogue.procedures:
         replies = answer_follow_up(resolver, text, previous, result, known=known)
         if replies:
-            return previous, replies
+            # a fact of another procedure of the family answered ("thẻ chip cũ còn dùng được không"
+            # after a question on cấp lại is about cấp đổi): the conversation goes on about that one
+            match = _family_fact(resolver, text, previous, result, MIN_SCORE_FOLLOW_UP, known)
+            return (answered_procedure(match.fact) if match is not None else previous), replies
     if result.candidates:
         family = catalogue.families.get(result.family) if result.family else None
         aspects = result.aspects
