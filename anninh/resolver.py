@@ -49,6 +49,8 @@ class Aspect:
 QUESTION_KINDS = ("yes_no", "fine", "expired", "old_district", "deadline", "processing")
 SECOND_TOPIC_MIN_SCORE = 4  # an exact alias of two words or more
 TOPIC_JOINERS = {"va", "voi", "con", "ca", "them", "lan", "roi", "cung"}  # và, với, còn, cả, ...
+# "cần" before a family's name asks for it as well ("mở quán karaoke cần giấy pccc gì")
+NEED_WORDS = {"can"}
 
 
 class Resolver:
@@ -89,7 +91,9 @@ class Resolver:
         return [w for i, w in enumerate(words) if i not in named]
 
     def detect_questions(self, text: str) -> List[str]:
-        found = {kind for kind, _ in self.question_cues(text)}
+        # "quan" alone is "quận" only when written so: "quán", "cơ quan" fold to the same word
+        found = {kind for kind, words in self.question_cues(text)
+                 if not (kind == "old_district" and words == ("quan",) and "quận" not in text.lower())}
         return [k for k in QUESTION_KINDS if k in found]
 
     def second_topic(self, words: List[str], first: str, age: Optional[int] = None
@@ -117,14 +121,14 @@ class Resolver:
                 best = (m.score, m.key)
         if best[1]:
             return best[1], None
-        # A family's bare name counts only when joined to the first topic by "và", "với", …
-        # ("phạt nguội xe máy" is one topic; "căn cước và hộ chiếu" two).
+        # A family's bare name counts only when joined to the first topic by "và", "với", … or
+        # asked for with "cần" ("phạt nguội xe máy" is one topic; "căn cước và hộ chiếu" two).
         family = self.catalogue.procedures[first].family
         first_span = min(spans) if spans else (0, 0)
 
         def joined(m) -> bool:
             lo, hi = (first_span[1], m.start) if first_span[1] <= m.start else (m.end, first_span[0])
-            return any(w in TOPIC_JOINERS for w in words[lo:hi])
+            return any(w in TOPIC_JOINERS or w in NEED_WORDS for w in words[lo:hi])
 
         families = [m for m in self._families.outermost_matches(words)
                     if m.key != family and apart(m) and joined(m)]
