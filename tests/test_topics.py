@@ -56,6 +56,7 @@ def test_a_young_age_keeps_the_under_14_procedure(text):
 def test_two_topics_named_by_a_business_or_a_need(text, answered, offered):
     first, _ = ask(text)
     assert answered in first["text"].splitlines()[0], first["text"]
+    assert "…" not in first["text"].splitlines()[0]  # the topic answered is named in full
     assert offered in first["text"]  # the other topic is named in the reply ...
     assert first["buttons"][0]["title"] == offered  # ... and offered as the first button
 
