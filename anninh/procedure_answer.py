@@ -153,6 +153,32 @@ def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: R
     return render.summary(proc, resolver.aspects, prefix)
 
 
+SITUATION_SHARED_WORDS = 2  # words a "… thì sao" message shares with a fact's ask phrases
+
+
+def _how_about_situation(resolver: Resolver, text: str, result: Resolution,
+                         procedure_id: Optional[str], previous_text: Optional[str]
+                         ) -> Optional[FactMatch]:
+    """After an answer, "(nếu) … thì sao" naming a situation a fact of the procedure in context
+    covers ("khách đến lúc đêm thì sao", "là sinh viên thì sao") is asking that fact, not the
+    previous message's aspect again: the fact found by its ask phrase, or by words it shares with
+    them (at least SITUATION_SHARED_WORDS besides the question's own). A fine is asked by its own
+    cues; a message asking an aspect itself keeps it."""
+    if previous_text is None or not procedure_id or not follow_up.is_how_about(resolver, text):
+        return None
+    if result.aspects or "fine" in result.questions or result.second:
+        return None
+    match = resolver.facts.search(text, [procedure_id], min_score=MIN_SCORE_FOLLOW_UP)
+    if match is None or match.fact.kind == "fine" or match.fact.when:
+        return None
+    if match.phrase:
+        return match
+    asks = {w for a in match.fact.ask for w in normalize(a, resolver.abbreviations)}
+    cue_words = {w for _, cue in resolver.question_cues(text) for w in cue}
+    rest = set(resolver.content_words(text)) - cue_words - COMMON_WORDS
+    return match if len(rest & asks) >= SITUATION_SHARED_WORDS else None
+
+
 def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
                     previous: Optional[str] = None, known: Known = None,
                     previous_text: Optional[str] = None) -> Tuple[Optional[str], List[Reply]]:
@@ -170,6 +196,13 @@ def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
         return pid, render.fact_answer(catalogue.procedures[pid], expired.fact,
                                        with_known(text, known), resolver.aspects, catalogue,
                                        _prefix(result))
+    situation = _how_about_situation(resolver, text, result, result.procedure or in_context,
+                                     previous_text)
+    if situation is not None:
+        pid = answered_procedure(situation.fact)
+        return pid, render.fact_answer(catalogue.procedures[situation.fact.procedure],
+                                       situation.fact, with_known(text, known), resolver.aspects,
+                                       catalogue, _prefix(result))
     if result.procedure:
         replies = answer_procedure(resolver, result.procedure, text, result, known=known)
         if result.second or result.second_family:

@@ -96,3 +96,25 @@ def test_a_situation_a_fact_covers_gets_the_fact_not_the_previous_aspect(before,
     assert not first["text"].startswith(("Dạ, thời hạn giải quyết", "Dạ, giấy tờ cần có")), \
         first["text"]
     assert slot(events) == procedure
+
+
+@pytest.mark.parametrize("before, text, procedure, expected", [
+    *[("báo lưu trú thế nào", t, "cu_tru.luu_tru", "8 giờ sáng hôm sau") for t in both(
+        "nếu khách đến lúc nửa đêm thì sao")],
+])
+def test_a_situation_named_in_other_words_than_the_facts_still_gets_it(before, text, procedure,
+                                                                       expected):
+    first, _ = converse(before, text, procedure)
+    assert expected in first["text"] and not first["text"].startswith("Dạ, các bước"), \
+        first["text"]
+
+
+@pytest.mark.parametrize("before, text, procedure, start", [
+    *[("làm hộ chiếu cần gì", t, "khac.ho_chieu", "Dạ, giấy tờ cần có — Cấp hộ chiếu")
+      for t in both("con 10 tuổi thì sao")],
+    *[("đăng ký tạm trú cần giấy tờ gì", t, "cu_tru.tam_tru", "Dạ, giấy tờ cần có — Đăng ký tạm trú")
+      for t in both("nếu thuê trọ thì sao")],
+])
+def test_a_new_case_no_fact_covers_repeats_the_previous_aspect(before, text, procedure, start):
+    first, _ = converse(before, text, procedure)
+    assert first["text"].startswith(start), first["text"]
