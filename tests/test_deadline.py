@@ -83,3 +83,18 @@ def test_how_long_a_guest_stays_is_the_situation_not_the_question(text):
 def test_a_stay_counted_in_a_yes_no_question_gets_the_rule(text):
     body = ask(text)[0]["text"]
     assert "12 tháng" in body and PROCESSING.lower() not in body.lower(), body
+
+
+@pytest.mark.parametrize("text", both("bán xe rồi thì chậm nhất bao lâu phải làm thu hồi",
+                                      "ban xe xong thi thu hoi trong bao lau"))
+def test_an_unconfirmed_deadline_says_so(text):
+    first, events = ask(text)
+    assert "30 ngày" in first["text"] and "chưa được xác nhận" in first["text"], first["text"]
+    assert slot(events) == "xe.thu_hoi"
+
+
+@pytest.mark.parametrize("text", both("tạm trú hết hạn trước mấy ngày thì phải gia hạn"))
+def test_before_expiry_is_a_deadline_not_an_expired_stay(text):
+    first, events = ask(text)
+    assert "15 ngày trước" in first["text"] and "Không gia hạn được" not in first["text"]
+    assert slot(events) == "cu_tru.gia_han_tam_tru"
