@@ -266,8 +266,9 @@ def get_resolver(procedures_dir: Optional[str] = None, lexicon_dir: Optional[str
 
 
 # Words after which "mấy hôm", "mấy ngày", "bao nhiêu ngày" tell how long someone stays or is away
-# (ở, ở nhờ, ở chơi, về thăm, đi vắng, đến, nghỉ, lại): the citizen's situation, not a question
-STAY_WORDS = {"o", "nho", "choi", "tham", "vang", "di", "ve", "den", "nghi", "lai", "tro"}
+# (ở, ở nhờ, ở trọ, về chơi, về thăm, đi vắng, đến, nghỉ): the citizen's situation, not a question.
+# Not "lại", "về", "đi": "làm lại thẻ mấy ngày", "gửi về mấy ngày" ask the processing time.
+STAY_WORDS = {"o", "nho", "choi", "tham", "vang", "den", "nghi", "tro"}
 COUNT_WORDS = {"may", "bao", "vai"}
 
 

@@ -98,3 +98,8 @@ def test_before_expiry_is_a_deadline_not_an_expired_stay(text):
     first, events = ask(text)
     assert "15 ngày trước" in first["text"] and "Không gia hạn được" not in first["text"]
     assert slot(events) == "cu_tru.gia_han_tam_tru"
+
+
+@pytest.mark.parametrize("text", both("làm lại thẻ căn cước mấy ngày", "hộ chiếu gửi về mấy ngày"))
+def test_a_count_of_days_after_the_procedure_is_still_the_processing_time(text):
+    assert ask(text)[0]["text"].startswith("Dạ, thời hạn giải quyết")
