@@ -163,7 +163,7 @@ class Resolver:
     def resolve(self, text: str, age: Optional[int] = None) -> Resolution:
         words = normalize(text, self.abbreviations)
         result = Resolution(aspects=self.detect_aspects(text), questions=self.detect_questions(text))
-        _deadline_or_time(result)
+        _deadline_or_time(result, words)
         if age is None:
             age = extract_age(text)
         proc_scores, fam_scores = self.procedure_scores(words)
@@ -280,11 +280,21 @@ def _situation_quantity(words: Sequence[str], match) -> bool:
     return any(w in STAY_WORDS for w in words[max(0, match.start - 2):match.start])
 
 
-def _deadline_or_time(result: Resolution) -> None:
+VALIDITY = (("gia", "tri"), ("hieu", "luc"))  # "có giá trị / hiệu lực trong bao lâu": not a deadline
+
+
+def _deadline_or_time(result: Resolution, words: Sequence[str] = ()) -> None:
     """The citizen's own deadline ("hạn chót", "chậm nhất", "trước bao nhiêu ngày") is not the
     office's processing time ("mất bao lâu", "bao lâu thì có"): a deadline question drops the time
     aspect its words also match ("trong bao lâu"), unless the message asks when the result comes
-    ("phải nộp trong bao lâu thì có kết quả"). ``processing`` only arbitrates and is removed."""
+    ("phải nộp trong bao lâu thì có kết quả"). ``processing`` only arbitrates and is removed.
+    How long a card or a registration stays valid ("có giá trị trong bao lâu") is neither: its
+    facts answer it (the term of a tạm trú), else the overview."""
+    if "deadline" in result.questions and any(
+            tuple(words[i:i + 2]) in VALIDITY for i in range(len(words) - 1)):
+        result.questions = [q for q in result.questions if q != "deadline"]
+        result.aspects = [a for a in result.aspects if a != "time"]
+        return
     if "processing" in result.questions:
         result.questions = [q for q in result.questions if q not in ("deadline", "processing")]
         if "time" not in result.aspects:

@@ -103,3 +103,15 @@ def test_before_expiry_is_a_deadline_not_an_expired_stay(text):
 @pytest.mark.parametrize("text", both("làm lại thẻ căn cước mấy ngày", "hộ chiếu gửi về mấy ngày"))
 def test_a_count_of_days_after_the_procedure_is_still_the_processing_time(text):
     assert ask(text)[0]["text"].startswith("Dạ, thời hạn giải quyết")
+
+
+@pytest.mark.parametrize("text", both("thẻ tạm trú có giá trị trong bao lâu",
+                                      "đăng ký tạm trú có hiệu lực trong bao lâu"))
+def test_how_long_it_stays_valid_is_neither_deadline_nor_processing_time(text):
+    body = ask(text)[0]["text"]
+    assert "2 năm" in body.splitlines()[0] and "hạn chót" not in body, body
+
+
+@pytest.mark.parametrize("text", both("nộp hồ sơ hộ chiếu xong trong bao lâu thì nhận được"))
+def test_when_the_result_comes_is_the_processing_time(text):
+    assert ask(text)[0]["text"].startswith("Dạ, thời hạn giải quyết")
