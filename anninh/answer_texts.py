@@ -36,6 +36,7 @@ REQUIRED: Dict[str, Dict[str, FrozenSet[str]]] = {
         "fact_unconfirmed": frozenset(),
         "fine_unknown": frozenset({"title"}),
         "fact_unknown": frozenset({"title"}),
+        "deadline_unknown": frozenset({"title"}),
         "family_unknown": frozenset({"family"}),
         "old_district": frozenset(),
         "second_topic": frozenset({"other", "button"}),

@@ -35,6 +35,9 @@ def already_expired(words: Sequence[str]) -> bool:
         if i and words[i - 1] in ("da", "bi"):
             return True
         after = words[i + 2:i + 2 + _WINDOW_AFTER]
+        if tuple(after[:1]) in (("bao",), ("may",)) or tuple(after[:2]) in (
+                ("truoc", "bao"), ("truoc", "may")):
+            continue  # "quá hạn bao lâu", "hết hạn trước mấy ngày": a deadline asked, nothing done
         if any(w in _AFTER_DONE for w in after):
             return True
     return False

@@ -7,7 +7,7 @@ write under a procedure::
 
     facts:
       - id: duoi_30_ngay
-        kind: yes_no            # yes_no | fine | info
+        kind: yes_no            # yes_no | fine | info | deadline
         ask: [có bắt buộc không, ở 20 ngày, ở vài tuần]
         answer: Dạ, phải đăng ký tạm trú khi ở từ 30 ngày trở lên.
         condition: {quantity: days, at_least: 30}
@@ -35,7 +35,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from anninh.content import ContentError
 from anninh.text import fold
 
-FACT_KINDS = ("yes_no", "fine", "info")
+FACT_KINDS = ("yes_no", "fine", "info", "deadline")
 QUANTITIES = ("age", "days")
 SITUATIONS = ("expired",)  # values of ``when``
 _FACT_FIELDS = {"id", "kind", "ask", "answer", "condition", "if_met", "if_not_met", "basis",

@@ -5,6 +5,9 @@ own asks the previous question again about something else: another procedure ("t
 thì sao" after "nhập hộ khẩu mất mấy ngày" asks how long that takes), or another case of the
 same one ("con 10 tuổi thì sao" after "làm hộ chiếu cần gì" asks for the papers again). The aspect
 of the previous message (its words, or the ``aspect`` of a button payload) is carried over.
+A "… thì sao" naming a situation that a fact of the procedure in context covers ("khách đến lúc
+nửa đêm thì sao", "là sinh viên thì sao") asks that fact instead: it is answered before anything
+is carried (``anninh.procedure_answer._how_about_situation``).
 
 Hook: ``anninh.procedure_answer.answer_question`` calls :func:`carry_question` on its resolution;
 ``actions.procedures`` finds the previous message with :func:`previous_user_text`.

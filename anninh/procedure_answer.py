@@ -5,7 +5,9 @@ no longer possible: anninh.fact_context); a question about fines gets the fine (
 yes/no, eligibility or "already expired" question, or one naming an ask phrase of a fact, gets that
 fact (with its condition checked against the age or duration in the message, or named earlier in
 the conversation), except that a yes/no on the fee or the online channel which the fields settle is
-answered from them (anninh.verdict) unless a fact was named by its ask phrase; an aspect question
+answered from them (anninh.verdict) unless a fact was named by its ask phrase; a deadline question
+("hạn chót", "chậm nhất": the citizen's, not the office's processing time) gets the procedure's
+``kind: deadline`` fact, or says none is known; an aspect question
 gets the aspect; else the overview. Two procedures of two families in one message: the first is answered, the other is a
 button. A message naming no procedure is about the one last answered, when it asks something.
 """
@@ -23,7 +25,7 @@ from anninh.resolver import Resolution, Resolver
 from anninh.text import normalize
 from anninh.verdict import old_district_answer, old_district_asked, verdict_answer
 
-FACT_QUESTIONS = ("yes_no", "fine", "expired")
+FACT_QUESTIONS = ("yes_no", "fine", "expired", "deadline")
 MIN_SCORE_EXPIRED = 1.0  # the message already says it has expired: a weaker match will do
 Known = Optional[Dict[str, float]]  # ages and durations named earlier in the conversation
 # Words too common to show that a question and a fact are about the same thing.
@@ -57,6 +59,10 @@ def _find_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str], resu
     asks = [q for q in result.questions if q in FACT_QUESTIONS]
     if "fine" in asks:
         return resolver.facts.search(text, procedure_ids, kind="fine", min_score=min_score)
+    if "deadline" in asks:
+        deadline = _deadline_fact(resolver, text, procedure_ids)
+        if deadline is not None:
+            return deadline  # else another fact may answer ("ở được bao lâu thì phải làm lại")
     match = resolver.facts.search(text, procedure_ids, min_score=min_score)
     if match is None:
         return None
@@ -71,6 +77,19 @@ def _find_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str], resu
     # over an aspect asked ("đăng ký tạm trú" alone gets the overview; "con mới sinh cần gì"
     # gets the papers).
     return match if (asks or (match.phrase and not result.aspects)) else None
+
+
+def _deadline_fact(resolver: Resolver, text: str, procedure_ids: Sequence[str]
+                   ) -> Optional[FactMatch]:
+    """A deadline question ("hạn chót", "chậm nhất", "trước bao nhiêu ngày") is answered by a fact
+    of ``kind: deadline``: the one its words find, else, asked about one procedure, its only such
+    fact (its deadline, whatever words the question uses). None: the catalogue has no deadline."""
+    match = resolver.facts.search(text, procedure_ids, kind="deadline", min_score=MIN_SCORE)
+    if match is not None or len(procedure_ids) != 1:
+        return match
+    own = [f for f in resolver.catalogue.procedures[procedure_ids[0]].facts
+           if f.kind == "deadline" and not f.when]
+    return FactMatch(own[0], 0.0, True) if len(own) == 1 else None
 
 
 def _asks_this(resolver: Resolver, text: str, match: FactMatch, known: Known = None) -> bool:
@@ -121,6 +140,8 @@ def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: R
                                   with_known(text, known), resolver.aspects, catalogue, prefix)
     if "fine" in result.questions:
         return render.unknown_answer(proc, "fine", resolver.aspects, prefix)
+    if "deadline" in result.questions:
+        return render.unknown_answer(proc, "deadline", resolver.aspects, prefix)
     if old_district_asked(result) and not result.aspects:
         return old_district_answer(resolver, proc)
     if result.aspects:
@@ -130,6 +151,32 @@ def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: R
             and not result.second:  # with two topics, "… được không" asks for both: the overview
         return render.unknown_answer(proc, "fact", resolver.aspects, prefix)
     return render.summary(proc, resolver.aspects, prefix)
+
+
+SITUATION_SHARED_WORDS = 2  # words a "… thì sao" message shares with a fact's ask phrases
+
+
+def _how_about_situation(resolver: Resolver, text: str, result: Resolution,
+                         procedure_id: Optional[str], previous_text: Optional[str]
+                         ) -> Optional[FactMatch]:
+    """After an answer, "(nếu) … thì sao" naming a situation a fact of the procedure in context
+    covers ("khách đến lúc đêm thì sao", "là sinh viên thì sao") is asking that fact, not the
+    previous message's aspect again: the fact found by its ask phrase, or by words it shares with
+    them (at least SITUATION_SHARED_WORDS besides the question's own). A fine is asked by its own
+    cues; a message asking an aspect itself keeps it."""
+    if previous_text is None or not procedure_id or not follow_up.is_how_about(resolver, text):
+        return None
+    if result.aspects or "fine" in result.questions or result.second:
+        return None
+    match = resolver.facts.search(text, [procedure_id], min_score=MIN_SCORE_FOLLOW_UP)
+    if match is None or match.fact.kind == "fine" or match.fact.when:
+        return None
+    if match.phrase:
+        return match
+    asks = {w for a in match.fact.ask for w in normalize(a, resolver.abbreviations)}
+    cue_words = {w for _, cue in resolver.question_cues(text) for w in cue}
+    rest = set(resolver.content_words(text)) - cue_words - COMMON_WORDS
+    return match if len(rest & asks) >= SITUATION_SHARED_WORDS else None
 
 
 def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
@@ -149,6 +196,13 @@ def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
         return pid, render.fact_answer(catalogue.procedures[pid], expired.fact,
                                        with_known(text, known), resolver.aspects, catalogue,
                                        _prefix(result))
+    situation = _how_about_situation(resolver, text, result, result.procedure or in_context,
+                                     previous_text)
+    if situation is not None:
+        pid = answered_procedure(situation.fact)
+        return pid, render.fact_answer(catalogue.procedures[situation.fact.procedure],
+                                       situation.fact, with_known(text, known), resolver.aspects,
+                                       catalogue, _prefix(result))
     if result.procedure:
         replies = answer_procedure(resolver, result.procedure, text, result, known=known)
         if result.second or result.second_family:
@@ -168,7 +222,10 @@ def answer_question(resolver: Resolver, text: str, age: Optional[int] = None,
     if not result.candidates and previous in catalogue.procedures:
         replies = answer_follow_up(resolver, text, previous, result, known=known)
         if replies:
-            return previous, replies
+            # a fact of another procedure of the family answered ("thẻ chip cũ còn dùng được không"
+            # after a question on cấp lại is about cấp đổi): the conversation goes on about that one
+            match = _family_fact(resolver, text, previous, result, MIN_SCORE_FOLLOW_UP, known)
+            return (answered_procedure(match.fact) if match is not None else previous), replies
     if result.candidates:
         family = catalogue.families.get(result.family) if result.family else None
         aspects = result.aspects

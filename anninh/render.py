@@ -232,7 +232,7 @@ def unknown_answer(proc: Procedure, kind: str, aspects: Dict, prefix: Sequence[s
                    ) -> List[Reply]:
     """The catalogue lacks the fact: say so, and where to ask."""
     texts = load_texts()
-    key = "fine_unknown" if kind == "fine" else "fact_unknown"
+    key = {"fine": "fine_unknown", "deadline": "deadline_unknown"}.get(kind, "fact_unknown")
     lines = fit([texts(key, title=proc.title), *prefix], keep=1 + len(prefix))
     return [Reply("\n".join(lines), capped([overview_button(proc, texts)] + aspect_buttons(proc, aspects)))]
 
@@ -252,12 +252,15 @@ def with_second_topic(replies: List[Reply], catalogue: Catalogue, other: Optiona
     last = replies[-1]
     note = texts("second_topic", other=title, button=label)
     old = last.text.split("\n")
-    # the note before the legal basis, which stays last; both are kept whole (an answer of one
-    # line has no basis: the note follows it)
+    # the note before the legal basis, which stays last; both are kept whole, and so is the first
+    # line that names the topic answered ("Dạ, thủ tục Cấp Giấy chứng nhận đủ điều kiện về an
+    # ninh, trật tự:"), so the reply names both topics (an answer of one line has no basis: the
+    # note follows it)
     if len(old) == 1:
         last.text = "\n".join(fit(old + [note], keep=1, keep_last=1))
     else:
-        last.text = "\n".join(fit(old[:-1] + [note, old[-1]], keep=0, keep_last=2))
+        last.text = "\n".join(fit(old[:-1] + [note, old[-1]], keep=1 if len(replies) == 1 else 0,
+                                   keep_last=2))
     last.buttons = capped([target] + last.buttons)
     return replies
 

@@ -46,9 +46,11 @@ class Aspect:
     priority: int = 100  # when a message asks several aspects, the lowest is answered first
 
 
-QUESTION_KINDS = ("yes_no", "fine", "expired", "old_district")
+QUESTION_KINDS = ("yes_no", "fine", "expired", "old_district", "deadline", "processing")
 SECOND_TOPIC_MIN_SCORE = 4  # an exact alias of two words or more
 TOPIC_JOINERS = {"va", "voi", "con", "ca", "them", "lan", "roi", "cung"}  # và, với, còn, cả, ...
+# "cần" before a family's name asks for it as well ("mở quán karaoke cần giấy pccc gì")
+NEED_WORDS = {"can"}
 
 
 class Resolver:
@@ -89,7 +91,9 @@ class Resolver:
         return [w for i, w in enumerate(words) if i not in named]
 
     def detect_questions(self, text: str) -> List[str]:
-        found = {kind for kind, _ in self.question_cues(text)}
+        # "quan" alone is "quận" only when written so: "quán", "cơ quan" fold to the same word
+        found = {kind for kind, words in self.question_cues(text)
+                 if not (kind == "old_district" and words == ("quan",) and "quận" not in text.lower())}
         return [k for k in QUESTION_KINDS if k in found]
 
     def second_topic(self, words: List[str], first: str, age: Optional[int] = None
@@ -117,14 +121,14 @@ class Resolver:
                 best = (m.score, m.key)
         if best[1]:
             return best[1], None
-        # A family's bare name counts only when joined to the first topic by "và", "với", …
-        # ("phạt nguội xe máy" is one topic; "căn cước và hộ chiếu" two).
+        # A family's bare name counts only when joined to the first topic by "và", "với", … or
+        # asked for with "cần" ("phạt nguội xe máy" is one topic; "căn cước và hộ chiếu" two).
         family = self.catalogue.procedures[first].family
         first_span = min(spans) if spans else (0, 0)
 
         def joined(m) -> bool:
             lo, hi = (first_span[1], m.start) if first_span[1] <= m.start else (m.end, first_span[0])
-            return any(w in TOPIC_JOINERS for w in words[lo:hi])
+            return any(w in TOPIC_JOINERS or w in NEED_WORDS for w in words[lo:hi])
 
         families = [m for m in self._families.outermost_matches(words)
                     if m.key != family and apart(m) and joined(m)]
@@ -136,7 +140,8 @@ class Resolver:
         words = normalize(text, self.abbreviations)
         spans = compound_spans(words, self.compounds)
         found = {m.key for m in self._aspects.outermost_matches(words)
-                 if not any(s < m.start < e or s < m.end < e for s, e in spans)}
+                 if not any(s < m.start < e or s < m.end < e for s, e in spans)
+                 and not _situation_quantity(words, m)}
         return sorted((a for a in self.aspects if a in found), key=lambda a: self.aspects[a].priority)
 
     def procedure_scores(self, words: List[str]) -> Tuple[Dict[str, int], Dict[str, int]]:
@@ -158,6 +163,7 @@ class Resolver:
     def resolve(self, text: str, age: Optional[int] = None) -> Resolution:
         words = normalize(text, self.abbreviations)
         result = Resolution(aspects=self.detect_aspects(text), questions=self.detect_questions(text))
+        _deadline_or_time(result, words)
         if age is None:
             age = extract_age(text)
         proc_scores, fam_scores = self.procedure_scores(words)
@@ -257,6 +263,44 @@ def get_resolver(procedures_dir: Optional[str] = None, lexicon_dir: Optional[str
     lexicon = load_lexicon(lexicon_path)
     return Resolver(catalogue, aspects, phrases, lexicon.abbreviations,
                     load_questions(lexicon_path / "questions.yml"), lexicon.compounds)
+
+
+# Words after which "mấy hôm", "mấy ngày", "bao nhiêu ngày" tell how long someone stays or is away
+# (ở, ở nhờ, ở trọ, về chơi, về thăm, đi vắng, đến, nghỉ): the citizen's situation, not a question.
+# Not "lại", "về", "đi": "làm lại thẻ mấy ngày", "gửi về mấy ngày" ask the processing time.
+STAY_WORDS = {"o", "nho", "choi", "tham", "vang", "den", "nghi", "tro"}
+COUNT_WORDS = {"may", "bao", "vai"}
+
+
+def _situation_quantity(words: Sequence[str], match) -> bool:
+    """A time keyword that counts a stay ("khách ở nhờ mấy hôm", "về quê mấy ngày"): it describes
+    the situation, the question is elsewhere ("báo lưu trú thế nào")."""
+    if match.key != "time" or words[match.start] not in COUNT_WORDS:
+        return False
+    return any(w in STAY_WORDS for w in words[max(0, match.start - 2):match.start])
+
+
+VALIDITY = (("gia", "tri"), ("hieu", "luc"))  # "có giá trị / hiệu lực trong bao lâu": not a deadline
+
+
+def _deadline_or_time(result: Resolution, words: Sequence[str] = ()) -> None:
+    """The citizen's own deadline ("hạn chót", "chậm nhất", "trước bao nhiêu ngày") is not the
+    office's processing time ("mất bao lâu", "bao lâu thì có"): a deadline question drops the time
+    aspect its words also match ("trong bao lâu"), unless the message asks when the result comes
+    ("phải nộp trong bao lâu thì có kết quả"). ``processing`` only arbitrates and is removed.
+    How long a card or a registration stays valid ("có giá trị trong bao lâu") is neither: its
+    facts answer it (the term of a tạm trú), else the overview."""
+    if "deadline" in result.questions and any(
+            tuple(words[i:i + 2]) in VALIDITY for i in range(len(words) - 1)):
+        result.questions = [q for q in result.questions if q != "deadline"]
+        result.aspects = [a for a in result.aspects if a != "time"]
+        return
+    if "processing" in result.questions:
+        result.questions = [q for q in result.questions if q not in ("deadline", "processing")]
+        if "time" not in result.aspects:
+            result.aspects = result.aspects + ["time"]
+    elif "deadline" in result.questions:
+        result.aspects = [a for a in result.aspects if a != "time"]
 
 
 def compound_spans(words: Sequence[str], compounds: FrozenSet[Tuple[str, ...]]) -> List[Tuple[int, int]]:

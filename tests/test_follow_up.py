@@ -72,3 +72,49 @@ def test_a_short_aspect_question_is_about_the_procedure_in_context_even_when_uns
 def test_a_long_unclear_message_still_asks_back(text):
     first, _ = ask(text, previous="cu_tru.thuong_tru", action=ActionClarify(), intent="nlu_fallback")
     assert not first["text"].startswith("Dạ, giấy tờ cần có")
+
+
+@pytest.mark.parametrize("before, text, procedure, expected", [
+    *[("báo lưu trú thế nào", t, "cu_tru.luu_tru", "8 giờ sáng hôm sau") for t in both(
+        "khách đến sau 12 giờ đêm thì sao", "nếu khách đến lúc đêm thì sao")],
+    *[("thông báo lưu trú mất bao lâu", t, "cu_tru.luu_tru", "8 giờ sáng hôm sau") for t in both(
+        "khách đến khuya thì sao")],
+    *[(before, t, "khac.ly_lich_tu_phap", "100.000") for before in (
+        "lý lịch tư pháp mất bao nhiêu tiền", "làm lý lịch tư pháp mất bao lâu")
+      for t in both("là sinh viên thì sao", "e là học sinh thì sao ạ")],
+    *[("đăng ký tạm trú mất bao lâu", t, "cu_tru.tam_tru", "không cần công chứng") for t in both(
+        "nếu ở nhà thuê thì sao", "e ở nhờ nhà người quen thì sao")],
+    *[("đăng ký thường trú cần giấy tờ gì", t, "cu_tru.thuong_tru", "công chứng hoặc chứng thực")
+      for t in both("nếu là nhà thuê thì sao")],
+    *[("làm hộ chiếu mất bao lâu", t, "khac.ho_chieu", "2 ngày làm việc") for t in both(
+        "nếu bị mất hộ chiếu thì sao")],
+])
+def test_a_situation_a_fact_covers_gets_the_fact_not_the_previous_aspect(before, text, procedure,
+                                                                         expected):
+    first, events = converse(before, text, procedure)
+    assert expected in first["text"], first["text"]
+    assert not first["text"].startswith(("Dạ, thời hạn giải quyết", "Dạ, giấy tờ cần có")), \
+        first["text"]
+    assert slot(events) == procedure
+
+
+@pytest.mark.parametrize("before, text, procedure, expected", [
+    *[("báo lưu trú thế nào", t, "cu_tru.luu_tru", "8 giờ sáng hôm sau") for t in both(
+        "nếu khách đến lúc nửa đêm thì sao")],
+])
+def test_a_situation_named_in_other_words_than_the_facts_still_gets_it(before, text, procedure,
+                                                                       expected):
+    first, _ = converse(before, text, procedure)
+    assert expected in first["text"] and not first["text"].startswith("Dạ, các bước"), \
+        first["text"]
+
+
+@pytest.mark.parametrize("before, text, procedure, start", [
+    *[("làm hộ chiếu cần gì", t, "khac.ho_chieu", "Dạ, giấy tờ cần có — Cấp hộ chiếu")
+      for t in both("con 10 tuổi thì sao")],
+    *[("đăng ký tạm trú cần giấy tờ gì", t, "cu_tru.tam_tru", "Dạ, giấy tờ cần có — Đăng ký tạm trú")
+      for t in both("nếu thuê trọ thì sao")],
+])
+def test_a_new_case_no_fact_covers_repeats_the_previous_aspect(before, text, procedure, start):
+    first, _ = converse(before, text, procedure)
+    assert first["text"].startswith(start), first["text"]

@@ -41,3 +41,31 @@ def test_an_age_at_or_above_the_limit_rules_out_the_under_14_procedure(text):
 def test_a_young_age_keeps_the_under_14_procedure(text):
     _, events = ask(text)
     assert slot(events) == "can_cuoc.duoi_14"
+
+
+@pytest.mark.parametrize("text, answered, offered", [
+    *[(t, "Cấp Giấy chứng nhận", "Phòng cháy, chữa cháy") for t in both(
+        "mở quán karaoke cần giấy an ninh trật tự với pccc gì",
+        "mở quán karaoke thì cần giấy phép antt và pccc những gì",
+        "mở quán karaoke cần giấy pccc gì",
+        "kinh doanh cầm đồ cần giấy an ninh trật tự và phòng cháy chữa cháy không")],
+    *[(t, "Cấp Phiếu lý lịch tư pháp", "Cấp hộ chiếu phổ thông") for t in both(
+        "đi xuất khẩu lao động cần hộ chiếu với lý lịch tư pháp",
+        "đi xkld thì cần làm hộ chiếu và lý lịch tư pháp ạ")],
+])
+def test_two_topics_named_by_a_business_or_a_need(text, answered, offered):
+    first, _ = ask(text)
+    assert answered in first["text"].splitlines()[0], first["text"]
+    assert "…" not in first["text"].splitlines()[0]  # the topic answered is named in full
+    assert offered in first["text"]  # the other topic is named in the reply ...
+    assert first["buttons"][0]["title"] == offered  # ... and offered as the first button
+
+
+@pytest.mark.parametrize("text", both("mở quán cafe thì pccc cần gì", "làm căn cước ở cơ quan nào"))
+def test_a_shop_or_an_agency_is_not_the_former_district(text):
+    assert "Công an huyện" not in ask(text)[0]["text"]
+
+
+@pytest.mark.parametrize("text", ["làm căn cước ở quận nào", "làm căn cước ở công an quan nao"])
+def test_the_former_district_is_still_corrected(text):
+    assert "không còn Công an huyện" in ask(text)[0]["text"]
