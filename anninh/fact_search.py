@@ -35,8 +35,11 @@ class FactMatch:
 
 
 class FactIndex:
-    def __init__(self, catalogue: Catalogue, abbreviations: Abbreviations):
+    def __init__(self, catalogue: Catalogue, abbreviations: Abbreviations,
+                 yes_no_cues: Sequence[str] = ()):
         self.abbreviations = abbreviations
+        # the words of a yes/no question ("có cần", "có phải"): an ask phrase holding them asks it
+        self._yes_no_cues = [tuple(normalize(c, abbreviations)) for c in yes_no_cues]
         # Names of procedures and families: their words say which procedure, not which fact.
         self._names = PhraseIndex(
             [(p.id, a) for p in catalogue.procedures.values() for a in (p.title,) + p.aliases]
@@ -73,17 +76,40 @@ class FactIndex:
         rest = [w for i, w in enumerate(words) if i not in named]
         query = [t for t in tokens(rest) if t in self._vocab]
         scores = self._bm25.get_scores(query) * mask if query else np.zeros(len(self.facts))
-        phrase_hits = {int(k) for k in self._phrases.outermost(words)}
-        # an ask phrase found as such is strong evidence: add a bonus, and a fact asked for by its
-        # own phrase beats one that only shares words with the message ("thuê trọ 2 tháng có cần
-        # đăng ký tạm trú không" asks whether to register, not whether the lease needs a notary);
-        # only a phrase written out word for word, not one with a typo or other words inside it
+        # ask phrases of the facts searched, each not inside a longer one of another fact searched
+        outer = self._phrases.outermost_matches(words, keep=lambda key: bool(mask[int(key)]))
+        phrase_hits = {int(m.key) for m in outer}
+        # an ask phrase found as such is strong evidence: add a bonus; and a fact whose ask phrase,
+        # written word for word (no typo, no word inside), holds the question's own words beats one
+        # that only shares words with the message ("thuê trọ 2 tháng có cần đăng ký tạm trú không"
+        # asks whether to register, not whether the lease needs a notary; "đủ 25 tuổi …, có mất
+        # phí không" asks the fee, though "đủ 25 tuổi" is a phrase of another fact)
         for i in phrase_hits:
-            if mask[i]:
-                scores[i] += min_score
-        exact = {int(m.key) for m in self._phrases.outermost_matches(words)
-                 if m.score == 2 * (m.end - m.start) and mask[int(m.key)]}
-        best = max(exact, key=lambda i: scores[i]) if exact else int(np.argmax(scores))
+            scores[i] += min_score
+        written = [m for m in outer if m.score == 2 * (m.end - m.start)]
+        asking = {int(m.key) for m in written if self._asks_yes_no(words[m.start:m.end])}
+        best = max(asking, key=lambda i: scores[i]) if asking else int(np.argmax(scores))
+        # ... unless the message also names the case of a narrower rule on the same quantity
+        # ("trong độ tuổi nghĩa vụ quân sự, đi làm xa 5 tháng có phải khai báo tạm vắng không":
+        # 3 months for them, not everyone's 12)
+        narrower = {int(m.key) for m in written} - {best}
+        narrower = {i for i in narrower if self._narrows(self.facts[i], self.facts[best])}
+        if asking and narrower:
+            best = max(narrower, key=lambda i: scores[i])
         if scores[best] < min_score or not mask[best]:
             return None
         return FactMatch(self.facts[best], float(scores[best]), best in phrase_hits)
+
+    def _asks_yes_no(self, phrase: Sequence[str]) -> bool:
+        """The phrase holds a yes/no cue and says more than the cue alone ("có cần đăng ký tạm
+        trú", not "bắt buộc")."""
+        n = len(phrase)
+        return any(len(c) < n and tuple(phrase[i:i + len(c)]) == c
+                   for c in self._yes_no_cues for i in range(n - len(c) + 1))
+
+    @staticmethod
+    def _narrows(fact: Fact, general: Fact) -> bool:
+        """``fact`` is a rule of the same procedure on the same quantity as ``general``."""
+        return (fact.procedure == general.procedure and fact.condition is not None
+                and general.condition is not None
+                and fact.condition.quantity == general.condition.quantity)

@@ -9,7 +9,7 @@ Score of a match = 2 x the phrase's length in words (longer, more specific phras
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from anninh.text import Abbreviations, edit_distance_at_most_one, normalize
 
@@ -117,9 +117,11 @@ class PhraseIndex:
                 best[match.key] = match.score
         return best
 
-    def outermost_matches(self, words: Sequence[str]) -> List[Match]:
-        """Matches that do not lie inside a longer match of another key."""
-        found = self.matches(words)
+    def outermost_matches(self, words: Sequence[str],
+                          keep: Optional[Callable[[str], bool]] = None) -> List[Match]:
+        """Matches that do not lie inside a longer match of another key; with ``keep``, only the
+        matches of the keys it keeps count, for both."""
+        found = [m for m in self.matches(words) if keep is None or keep(m.key)]
         return [m for m in found
                 if not any(o.key != m.key and o.start <= m.start and m.end <= o.end
                            and (o.end - o.start) > (m.end - m.start) for o in found)]

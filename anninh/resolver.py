@@ -69,7 +69,8 @@ class Resolver:
         self._questions = PhraseIndex(
             [("q:" + k, t) for k, t in question_phrases] + [("p:" + k, a) for k, a in alias_phrases],
             abbreviations, gaps=False)
-        self.facts = FactIndex(catalogue, abbreviations)
+        self.facts = FactIndex(catalogue, abbreviations,
+                               yes_no_cues=[t for k, t in question_phrases if k == "yes_no"])
         self._families = PhraseIndex(
             ((f.id, a) for f in catalogue.families.values() for a in f.aliases), abbreviations)
         self._cues = PhraseIndex(

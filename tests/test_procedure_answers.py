@@ -295,3 +295,10 @@ def test_a_fact_asked_by_its_own_phrase_beats_one_sharing_words(text):
     first, events = ask(text)
     assert first["text"].startswith("Dạ, về Đăng ký tạm trú: Có ạ"), first["text"]
     assert "công chứng" not in first["text"] and slot(events) == "cu_tru.tam_tru"
+
+
+@pytest.mark.parametrize("text", both("ở nhờ nhà người quen 2 tuần thôi có phải khai báo tạm trú không"))
+def test_a_situation_word_of_another_fact_does_not_answer_the_question_asked(text):
+    """"ở nhờ" names a notarisation fact too; the question is whether to register at all."""
+    body = ask(text)[0]["text"]
+    assert body.startswith("Dạ, về Đăng ký tạm trú: Không bắt buộc") and "công chứng" not in body, body
