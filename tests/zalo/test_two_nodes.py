@@ -156,6 +156,7 @@ def test_both_nodes_refreshing_the_token_at_once_use_the_refresh_token_once(node
 def test_a_node_killed_in_a_burst_leaves_no_message_unanswered_or_answered_twice(nodes):
     size = _answer_size(nodes, "n-kill-ref", FEE_PAYLOAD)
     acked: Dict[str, int] = {}
+    unacked: List[tuple] = []
     killed_at = 0.0
     for i in range(40):
         user = f"n-kill-{i % 10}"
@@ -167,8 +168,9 @@ def test_a_node_killed_in_a_burst_leaves_no_message_unanswered_or_answered_twice
             node = 0
         try:
             status = nodes.say(node, user, FEE_PAYLOAD)["status"]
-        except (requests.RequestException, AssertionError):
-            continue  # not acknowledged: Zalo would deliver it again
+        except (requests.RequestException, AssertionError) as exc:
+            unacked.append((i, user, node, type(exc).__name__))
+            continue  # not acknowledged: Zalo would deliver it again (it may be stored all the same)
         if status == "accepted":
             acked[user] = acked.get(user, 0) + 1
     assert sum(acked.values()) >= 30
@@ -176,8 +178,12 @@ def test_a_node_killed_in_a_burst_leaves_no_message_unanswered_or_answered_twice
         nodes.answers(user, count * size, timeout=LEASE + 90, settle=0)
     answered_after = time.monotonic() - killed_at
     time.sleep(LEASE + 2.0)  # anything sent twice would have arrived by now
+    # Every acknowledged message is stored, and every stored one answered once (a message stored
+    # by the node as it died, without the 200, is answered too: Zalo's retry would be a duplicate).
     for user, count in acked.items():
-        assert len(nodes.fake.messages_to(user)) == count * size, user
+        stored = nodes.inbox(user)
+        assert len(stored) >= count, (user, count, stored)
+        assert len(nodes.fake.messages_to(user)) == len(stored) * size, (user, count, stored, unacked)
     # The dead node's unfinished rows were taken over by node A once their leases ran out.
     rows = [r for i in range(10) for r in nodes.inbox(f"n-kill-{i}")]
     assert all(outcome == "ok" for _id, _owner, outcome in rows), rows
