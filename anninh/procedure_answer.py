@@ -132,7 +132,7 @@ def answer_procedure(resolver: Resolver, procedure_id: str, text: str, result: R
     # a yes/no on the fee or online channel that the fields settle (anninh.verdict), unless a fact
     # was asked for by its own phrase
     verdict = None if match is not None and match.phrase else verdict_answer(
-        proc, normalize(text, resolver.abbreviations), resolver.aspects, prefix)
+        proc, result, normalize(text, resolver.abbreviations), resolver.aspects, prefix)
     if verdict is not None:
         return verdict
     if match is not None:

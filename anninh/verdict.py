@@ -19,17 +19,12 @@ from anninh.answer_texts import load_texts
 from anninh.catalogue import Procedure
 from anninh.render import Reply
 from anninh.resolver import Resolution, Resolver
-from anninh.screen import SCREEN_LINES, fit, screen_lines
+from anninh.screen import fit
 from anninh.text import fold
 
-# Cues, on folded words with abbreviations expanded ("ko" = "khong", "dc" = "duoc").
-_FEE_CUES = ("mat phi", "mat le phi", "mat tien", "ton phi", "ton tien", "thu phi", "thu le phi",
-             "nop phi", "nop le phi", "co phi", "phi khong", "le phi khong")
 # "được giảm / miễn phí không" asks about an exemption for someone, which the fee's existence does
 # not answer (a fact does, or the fee aspect with its exemptions)
 _EXEMPTION = ("giam", "mien", "uu dai")
-_ONLINE_CUES = ("online", "truc tuyen", "tren mang", "qua mang", "tren vneid", "qua vneid",
-                "tren app", "qua app", "tren dien thoai", "qua dien thoai")
 _YES_NO_END = re.compile(r"\b(khong|chua|k|hong|ko)\s*$")
 _AMOUNT_OR_HOW = ("bao nhieu", "the nao", "nhu nao", "ra sao", "o dau", "cach nao", "lam sao",
                   "nhung gi", "can gi")
@@ -39,19 +34,15 @@ _ONLINE_YES = re.compile(r"^(?:co the )?(?:nop|khai|thong bao|dang ky)(?: ho so)
                          r"|chi nop truc tuyen")
 
 
-def asked(words: Sequence[str]) -> Optional[str]:
-    """"fee" or "online" when the message is a yes/no question about it, else None."""
+def asked(result: Resolution, words: Sequence[str]) -> Optional[str]:
+    """"fee" or "online" when the message is a yes/no question about that aspect (the aspects as
+    content/lexicon/aspects.yml names them), else None."""
     text = " ".join(words)
     if not (_YES_NO_END.search(text) or " duoc khong" in f" {text}" or text.startswith("co ")):
         return None
     if any(cue in text for cue in _AMOUNT_OR_HOW) or any(w in _EXEMPTION for w in words):
         return None
-    padded = f" {text} "
-    if any(f" {cue} " in padded for cue in _FEE_CUES):
-        return "fee"
-    if any(f" {cue} " in padded for cue in _ONLINE_CUES):
-        return "online"
-    return None
+    return next((a for a in result.aspects if a in ("fee", "online")), None)
 
 
 def _names_a_group_of_the_fee(words: Sequence[str], fee: str) -> bool:
@@ -73,9 +64,8 @@ def verdict(proc: Procedure, topic: str, words: Sequence[str] = ()) -> Optional[
     A fee paid by most but reduced or waived for some ("200.000 đồng; sinh viên 100.000 đồng; miễn
     cho người thường trú tại các xã biên giới") settles nothing for a citizen who names one of those
     groups: the fee aspect, with its exemptions, answers instead of a wrong "có mất lệ phí"."""
-    field = {"fee": "fee", "online": "online"}[topic]
-    value = getattr(proc, field) or ""
-    if not value or proc.has_unconfirmed(field):
+    value = getattr(proc, topic) or ""
+    if not value or proc.has_unconfirmed(topic):
         return None
     folded = fold(value)
     if topic == "fee":
@@ -87,10 +77,10 @@ def verdict(proc: Procedure, topic: str, words: Sequence[str] = ()) -> Optional[
     return "yes" if _ONLINE_YES.search(folded) else None
 
 
-def verdict_answer(proc: Procedure, words: Sequence[str], aspects: Dict,
+def verdict_answer(proc: Procedure, result: Resolution, words: Sequence[str], aspects: Dict,
                    prefix: Sequence[str] = ()) -> Optional[List[Reply]]:
     """The reply to a yes/no question about the fee or the online channel, or None."""
-    topic = asked(words)
+    topic = asked(result, words)
     if topic is None:
         return None
     said = verdict(proc, topic, words)
@@ -118,7 +108,5 @@ def old_district_answer(resolver: Resolver, proc: Procedure) -> List[Reply]:
     replies = render.aspect_answer(proc, ["where"], resolver.aspects)
     lines = replies[0].text.split("\n")
     lines[0] = f"{lines[0]} {load_texts()('verdict_old_district')}"
-    if sum(screen_lines(line) for line in lines) > SCREEN_LINES:
-        lines = fit(lines, keep=1, keep_last=1)
-    replies[0].text = "\n".join(lines)
+    replies[0].text = "\n".join(fit(lines, keep=1, keep_last=1))
     return replies
