@@ -181,6 +181,18 @@ def _configure_logging(spec: Dict[str, Any]) -> None:
     root.addHandler(handler)
 
 
+def _return_free_memory() -> None:
+    """Give the heap the model's loading left free back to the system (glibc keeps it otherwise:
+    about 35 MB per turn process)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to give back this way
+        pass
+
+
 async def serve(spec: Dict[str, Any]) -> int:
     import gc
 
@@ -204,6 +216,7 @@ async def serve(spec: Dict[str, Any]) -> int:
     # reach, full collections do not walk their millions of objects (pauses of half a second).
     gc.collect()
     gc.freeze()
+    _return_free_memory()
     runtime = ZaloRuntime(settings)
     await runtime.start(handle=agent.handle_message)
     print(READY, flush=True)
