@@ -105,9 +105,10 @@ class ZaloSettings:
     # in turn); one user's messages still run one at a time, in order.
     turn_slots: int = 8
     # Bot turns run in separate processes (channels/zalo/pool.py), each holding the model, so the
-    # server process only acknowledges webhooks (and holds no model, channels/zalo/serve.py). One
-    # is enough: it runs turn_slots conversations at once. 0: turns run on the server's own loop.
-    turn_processes: int = 1
+    # server process only acknowledges webhooks (and holds no model, channels/zalo/serve.py). Each
+    # runs turn_slots conversations at once on one core (a turn is CPU-bound); two fill the 2-core
+    # node docs/deploy.md measures. 0: turns run on the server's own loop.
+    turn_processes: int = 2
 
     def account(self, oa_id: str) -> Optional[ZaloAccount]:
         return self.accounts.get(str(oa_id))

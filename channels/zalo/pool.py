@@ -1,7 +1,7 @@
 """The turn process(es): started and watched by the server (``TurnProcessPool``), and what runs in
 one (``main``, ``python -m channels.zalo.pool``).
 
-The server starts ``turn_processes`` processes (one by default) when the channel starts. Each loads
+The server starts ``turn_processes`` processes (two by default) when the channel starts. Each loads
 the model with the server's endpoints file (tracker store, action server, lock store) and claims its
 work from the inbox itself (channels/zalo/runner.py: one user's rows in order, leases, takeover, up
 to ``turn_slots`` conversations at once), on this node or, with a shared database, any node's. The

@@ -224,13 +224,21 @@ def test_a_huge_message_is_cut_before_the_nlu_and_others_are_answered(env):
 def test_metrics_of_the_rasa_server_include_the_turn_processes(env):
     env.fake.add_fault(code=-230, times=1, oa_id=env.account["oa_id"])
     env.say("metrics1", QUESTION)  # its first answer is refused with -230
+    deadline = time.monotonic() + 60
+    while True:  # refused before the next user speaks: the two turn processes would race for the fault
+        values = env.metrics(env.stack.rasa_url)
+        if values.get('zalo_api_errors_total{code="-230"}', 0) >= 1 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     env.say("metrics2", QUESTION)
     assert env.post(b"{not json").status_code == 400
     env.answers("metrics2")
     deadline = time.monotonic() + 30
-    while True:
+    while True:  # the rest of the answer's messages, and their counts, follow the first
         values = env.metrics(env.stack.rasa_url)
-        if values.get('zalo_api_errors_total{code="-230"}', 0) >= 1 or time.monotonic() > deadline:
+        if (values.get('zalo_messages_total{outcome="sent"}', 0) >= len(env.fake.messages)
+                and values.get('assistant_turns_total{channel="zalo",outcome="ok"}', 0) >= 2) \
+                or time.monotonic() > deadline:
             break
         time.sleep(0.5)
     oa = env.account["oa_id"]
@@ -238,25 +246,28 @@ def test_metrics_of_the_rasa_server_include_the_turn_processes(env):
     assert values['zalo_webhook_requests_total{outcome="bad_request"}'] >= 1
     assert values['zalo_api_errors_total{code="-230"}'] >= 1
     # counted in the turn process, scraped from the server process (multiprocess mode)
-    assert values['assistant_turns_total{channel="zalo",outcome="ok"}'] >= 3
-    assert values['assistant_turn_seconds_count{channel="zalo"}'] >= 3
-    assert values['zalo_messages_total{outcome="sent"}'] >= 3
+    # (this test's two turns at least, in whichever turn process ran them)
+    assert values['assistant_turns_total{channel="zalo",outcome="ok"}'] >= 2
+    assert values['assistant_turn_seconds_count{channel="zalo"}'] >= 2
+    # every message the fake API took (metrics2's answer and earlier tests'), and no more
+    assert values['zalo_messages_total{outcome="sent"}'] == len(env.fake.messages) >= 1
     assert values["zalo_inbox_backlog"] >= 0
-    assert values["zalo_turn_processes_ready"] == 1
+    assert values["zalo_turn_processes_ready"] == 2
     assert 0 <= values[f'zalo_token_age_seconds{{oa_id="{oa}"}}'] < 3600
     assert values[f'zalo_access_token_expires_in_seconds{{oa_id="{oa}"}}'] > 0
 
 
-def test_the_node_is_an_acknowledging_server_without_the_model_and_one_turn_process(env):
+def test_the_node_is_an_acknowledging_server_without_the_model_and_two_turn_processes(env):
     health = env.http.get(env.stack.rasa_url + "/webhooks/zalo/", timeout=10).json()
     pool = health["turn_processes"]
-    assert pool["processes"] == 1 and pool["ready"] == 1  # the default of credentials.zalo.yml
+    assert pool["processes"] == 2 and pool["ready"] == 2  # the channel's default
     server_pid = env.stack.procs[1].pid
     assert "tensorflow" not in Path(f"/proc/{server_pid}/maps").read_text()
-    assert "tensorflow" in Path(f"/proc/{pool['pids'][0]}/maps").read_text()
-    # the turn process sits below the acknowledging server (nice 10), never at the idle priority
-    assert os.getpriority(os.PRIO_PROCESS, pool["pids"][0]) == os.getpriority(os.PRIO_PROCESS, server_pid) + 10
-    assert os.sched_getscheduler(pool["pids"][0]) == os.SCHED_OTHER
+    for pid in pool["pids"]:
+        assert "tensorflow" in Path(f"/proc/{pid}/maps").read_text()
+        # a turn process sits below the acknowledging server (nice 10), never at the idle priority
+        assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, server_pid) + 10
+        assert os.sched_getscheduler(pid) == os.SCHED_OTHER
 
 
 def test_liveness_and_readiness_of_both_servers(env):

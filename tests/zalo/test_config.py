@@ -100,9 +100,9 @@ def test_secrets_not_in_repr():
     assert "oask" not in repr(settings) and "apsk" not in repr(settings) and "rt0" not in repr(settings)
 
 
-def test_one_turn_process_with_slots_is_the_default():
+def test_two_turn_processes_with_slots_are_the_default():
     settings = load_settings({"accounts": [account_dict("1")]}, {})
-    assert (settings.turn_processes, settings.turn_slots, settings.lease) == (1, 8, 30.0)
+    assert (settings.turn_processes, settings.turn_slots, settings.lease) == (2, 8, 30.0)
     other = load_settings({"accounts": [account_dict("1")], "turn_processes": 0}, {})
     assert other.turn_processes == 0
 
@@ -127,4 +127,4 @@ def test_the_project_credentials_file_is_valid(monkeypatch):
 
     section = yaml.safe_load((Path(__file__).resolve().parents[2] / "credentials.zalo.yml").read_text())
     settings = load_settings(section["channels.zalo.ZaloInput"], ENV)
-    assert settings.turn_processes == 1
+    assert settings.turn_processes == 2
