@@ -8,7 +8,7 @@ optimizer's slots, none of which a server ever uses: on this project's model tha
 and 170 MB at every start of every process that answers citizens.
 
 For DIET loaded to predict (not to be fine-tuned), the replacement reads the checkpoint first and
-then predicts once: each weight is created by that prediction and receives its trained value as it
+then predicts: each weight is created by that prediction and receives its trained value as it
 is created (TensorFlow's deferred restoration, the same mechanism ``load_weights`` uses on the
 built model). The label embeddings computed for prediction are therefore computed from the trained
 weights. It then checks that every weight the model created was found in the checkpoint; the
